@@ -1,0 +1,16 @@
+"""dlt settings the project relies on, applied by every pipeline the project builds."""
+
+from __future__ import annotations
+
+import os
+
+# Arrow items get `_dlt_load_id` too (dbt freshness and incremental models read it).
+_DEFAULTS = {
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
+    "RUNTIME__LOG_LEVEL": "WARNING",
+}
+
+
+def configure_dlt() -> None:
+    for key, value in _DEFAULTS.items():
+        os.environ.setdefault(key, value)

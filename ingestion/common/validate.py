@@ -1,0 +1,166 @@
+"""Vectorised validation: cast an Arrow batch to its TableSpec, quarantine rows that do not fit.
+
+Runs in DuckDB over the Arrow batch (zero-copy), so a page of an API or a whole event file is
+checked in one query, not row by row. A row is quarantined when a required field (primary
+key, cursor, declared-required column) is missing or blank, or when a present value cannot be
+cast to its declared type (wrong type, unparsable timestamp). Columns the spec does not know
+pass through unchanged, so new vendor fields flow into the raw tables (schema evolution).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.common.schema import TYPES, TableSpec
+
+QUARANTINE_TABLE = "_quarantine"
+QUARANTINE_SCHEMA = pa.schema([
+    ("source", pa.string()),
+    ("table_name", pa.string()),
+    ("record_key", pa.string()),
+    ("field", pa.string()),
+    ("reason", pa.string()),
+    ("raw_record", pa.string()),
+    ("origin", pa.string()),
+    ("quarantined_at", pa.timestamp("us", tz="UTC")),
+])
+
+_local = threading.local()
+
+
+def _con() -> duckdb.DuckDBPyConnection:
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        con.execute("set TimeZone = 'UTC'").fetchall()
+        _local.con = con
+    return con
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Validated:
+    good: pa.Table
+    quarantine: pa.Table
+
+
+def _cast_expr(name: str, spec_type: str, arrow_type: pa.DataType) -> tuple[str, str | None]:
+    """(cast expression, failure condition or None) for one declared column."""
+    col = _q(name)
+    duck = TYPES[spec_type][2]
+    if spec_type == "text":
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return col, None
+        return f"cast({col} as varchar)", None
+    if spec_type == "json":
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return col, None
+        return f"cast(to_json({col}) as varchar)", None
+    source = col
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        source = f"nullif(trim({col}), '')"
+    if spec_type == "timestamp" and pa.types.is_timestamp(arrow_type):
+        return f"cast({col} as timestamptz)", None
+    cast = f"try_cast({source} as {duck})"
+    return cast, f"{source} is not null and {cast} is null"
+
+
+def validate(batch: pa.Table, spec: TableSpec, source: str, origin: str = "") -> Validated:
+    """Split `batch` into rows cast to `spec` and quarantined rows with their reasons.
+
+    `source` names the source system, `origin` where the batch came from (endpoint, file) so
+    a quarantined row can be traced back."""
+    if batch.num_rows == 0:
+        return Validated(_empty_good(spec, batch), QUARANTINE_SCHEMA.empty_table())
+    present = {f.name: f.type for f in batch.schema}
+    select, errors = [], []
+    for c in spec.columns:
+        if c.name in present:
+            expr, fail = _cast_expr(c.name, c.type, present[c.name])
+            if fail:
+                errors.append(
+                    f"case when {fail} then {_lit(c.name)} || '|' || 'value '"
+                    f" || left(cast({_q(c.name)} as varchar), 80)"
+                    f" || ' is not a valid {c.type}' end")
+        else:
+            expr = f"cast(null as {TYPES[c.type][2]})"
+        select.append(f"{expr} as {_q(c.name)}")
+    for name in spec.required():
+        if name in present:
+            blank = (f" or trim(cast({_q(name)} as varchar)) = ''"
+                     if not pa.types.is_list(present[name]) else "")
+            errors.insert(0, f"case when {_q(name)} is null{blank} then "
+                             f"{_lit(name)} || '|missing required field' end")
+        else:
+            errors.insert(0, f"{_lit(name)} || '|missing required field'")
+    extra = [f.name for f in batch.schema if f.name not in spec.column_names]
+    select += [_q(n) for n in extra]
+    err_list = "list_filter([" + ", ".join(errors or ["cast(null as varchar)"]) + \
+        "], lambda e: e is not null)"
+    key_expr = " || '/' || ".join(
+        f"coalesce(cast({_q(k)} as varchar), '<null>')" if k in present else "'<null>'"
+        for k in spec.primary_key)
+    con = _con()
+    con.register("__batch", batch)
+    try:
+        checked = con.sql(f"""
+            select *, {err_list} as __errors,
+                   {key_expr} as __key, cast(to_json(__b) as varchar) as __raw
+            from __batch as __b
+        """).to_arrow_table()
+        con.register("__checked", checked)
+        good = con.sql(
+            f"select {', '.join(select)} from __checked where len(__errors) = 0").to_arrow_table()
+        bad = con.sql("""
+            select __key as record_key,
+                   split_part(__errors[1], '|', 1) as field,
+                   array_to_string(list_transform(__errors,
+                       lambda e: split_part(e, '|', 1) || ': ' || split_part(e, '|', 2)), '; ')
+                       as reason,
+                   __raw as raw_record
+            from __checked where len(__errors) > 0
+        """).to_arrow_table()
+    finally:
+        con.unregister("__batch")
+        con.unregister("__checked")
+    good = _conform(good, spec, extra)
+    n = bad.num_rows
+    quarantine = pa.table({
+        "source": pa.array([source] * n, pa.string()),
+        "table_name": pa.array([spec.name] * n, pa.string()),
+        "record_key": bad["record_key"].cast(pa.string()),
+        "field": bad["field"].cast(pa.string()),
+        "reason": bad["reason"].cast(pa.string()),
+        "raw_record": bad["raw_record"].cast(pa.string()),
+        "origin": pa.array([origin] * n, pa.string()),
+        "quarantined_at": pa.array([datetime.now(UTC)] * n, pa.timestamp("us", tz="UTC")),
+    }, schema=QUARANTINE_SCHEMA)
+    return Validated(good, quarantine)
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _conform(table: pa.Table, spec: TableSpec, extra: list[str]) -> pa.Table:
+    """Give declared columns exactly their spec's Arrow types (DuckDB may hand back e.g.
+    timestamp[us, tz=UTC] vs [ns]); extras stay as they came."""
+    fields = [pa.field(c.name, TYPES[c.type][0]) for c in spec.columns]
+    fields += [table.schema.field(n) for n in extra]
+    return table.cast(pa.schema(fields))
+
+
+def _empty_good(spec: TableSpec, batch: pa.Table) -> pa.Table:
+    schema = spec.arrow_schema()
+    for f in batch.schema:
+        if f.name not in spec.column_names:
+            schema = schema.append(f)
+    return schema.empty_table()

@@ -1,0 +1,3 @@
+from ingestion.common.settings import configure_dlt
+
+configure_dlt()
