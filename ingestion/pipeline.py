@@ -123,7 +123,7 @@ def table_counts(base: str | Path | None, dataset: str) -> dict[str, int]:
         names = [r[0] for r in con.sql(
             "select table_name from information_schema.tables where table_schema = ? "
             "and table_name not like '\\_dlt%' escape '\\'", params=[dataset]).fetchall()]
-        return {n: con.sql(f'select count(*) from "{dataset}"."{n}"').fetchone()[0]
+        return {n: con.sql(f'select count(*) from "{dataset}"."{n}"').fetchall()[0][0]
                 for n in names}
 
 

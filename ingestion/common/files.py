@@ -1,0 +1,275 @@
+"""Shared helpers for file-based sources: locations, listings, DuckDB readers, quarantine rows.
+
+Files are listed with dlt's `filesystem` resource (any fsspec URL) and read with DuckDB:
+local paths are handed to DuckDB directly (its own multi-threaded readers); for other URLs the
+fsspec filesystem dlt built (with its credentials) is registered with the DuckDB connection,
+so the same SQL reads `s3://`, `gs://`, `az://`, `memory://`, ... paths.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import dlt
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.common.storages.fsspec_filesystem import FileItemDict
+from dlt.sources import DltResource
+from dlt.sources.filesystem import filesystem
+from fsspec import AbstractFileSystem
+
+from ingestion.common.schema import TableSpec
+from ingestion.common.validate import QUARANTINE_SCHEMA, Validated, validate
+
+log = logging.getLogger(__name__)
+
+# DuckDB read_csv options for "CSV with header" (RFC 4180 quoting), every column as VARCHAR.
+# Quote, escape and skip are pinned: left to the sniffer, a malformed file can be read with
+# leading rows silently skipped; pinned, it fails and is reported. The delimiter is sniffed.
+CSV_OPTIONS = ("header=true, all_varchar=true, union_by_name=true, compression='auto', "
+               "quote='\"', escape='\"', skip=0")
+
+# characters DuckDB expands as a glob pattern in a path
+_GLOB_CHARS = set("*?[")
+
+
+def data_dir() -> str:
+    """`$CXM_DATA_DIR`, default `./data`."""
+    return os.environ.get("CXM_DATA_DIR") or "./data"
+
+
+def landing_url(*parts: str) -> str:
+    """Absolute local path under `$CXM_DATA_DIR/landing/`."""
+    return str(Path(data_dir(), "landing", *parts).resolve())
+
+
+def is_local(url: str) -> bool:
+    scheme = urlparse(url).scheme
+    # a one-letter scheme is a Windows drive
+    return scheme in ("", "file") or len(scheme) == 1
+
+
+def local_path(url: str) -> str:
+    """Local filesystem path of a local path or `file://` URL."""
+    if url.startswith("file://"):
+        from dlt.common.storages.configuration import FilesystemConfiguration
+
+        return FilesystemConfiguration.make_local_path(url)
+    return url
+
+
+def normalize_url(url: str) -> str:
+    """Local paths become absolute (so `source_file` and origins are unambiguous); URLs stay."""
+    if is_local(url):
+        return str(Path(local_path(url)).resolve())
+    return url.rstrip("/")
+
+
+def join_url(base: str, *parts: str) -> str:
+    if is_local(base):
+        return str(Path(local_path(base), *parts))
+    return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
+
+
+def duckdb_connection(fs: AbstractFileSystem | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection in UTC; `fs` (non-local fsspec) is registered."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'").fetchall()
+    con.execute("set enable_progress_bar = false").fetchall()
+    register_fs(con, fs)
+    return con
+
+
+def register_fs(con: duckdb.DuckDBPyConnection, fs: AbstractFileSystem | None) -> None:
+    if fs is None or "file" in _protocols(fs):
+        return
+    if not any(p in con.list_filesystems() for p in _protocols(fs)):
+        con.register_filesystem(fs)
+
+
+def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
+    p = fs.protocol
+    return (p,) if isinstance(p, str) else tuple(p)
+
+
+def duckdb_path(item: FileItemDict) -> str:
+    """The path DuckDB reads a listed file by: a local path, or the fsspec URL."""
+    url = item["file_url"]
+    if url.startswith("file://"):
+        return item.local_file_path
+    return url
+
+
+def duckdb_safe(path: str) -> bool:
+    """DuckDB would glob-expand a path with `*?[` in it; such files take the Python path."""
+    return not (_GLOB_CHARS & set(path))
+
+
+def sql_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def file_listing(bucket_url: str, file_glob: str, name: str,
+                 credentials: Any = None, files_per_page: int = 1000) -> DltResource:
+    """dlt's `filesystem` listing of `bucket_url`/`file_glob`, incremental on the files'
+    modification time, renamed to `name` so every listing keeps its own cursor state.
+
+    `dlt.sources.incremental` keeps the highest `modification_date` seen plus the ids
+    (`file_url`) of the files at exactly that time, so a second run yields no file, and a new
+    file yields only itself, even when its mtime equals the last one."""
+    kwargs: dict[str, Any] = {}
+    if credentials is not None:
+        kwargs["credentials"] = credentials
+    return filesystem(
+        bucket_url=bucket_url,
+        file_glob=file_glob,
+        files_per_page=files_per_page,
+        incremental=dlt.sources.incremental("modification_date"),
+        **kwargs,
+    ).with_name(name)
+
+
+def batches(files: Sequence[FileItemDict], max_bytes: int,
+            max_files: int = 256) -> Iterator[list[FileItemDict]]:
+    """Group listed files into read batches of about `max_bytes` (as stored) each."""
+    batch: list[FileItemDict] = []
+    size = 0
+    for f in files:
+        n = int(f.get("size_in_bytes") or 0)
+        if batch and (size + n > max_bytes or len(batch) >= max_files):
+            yield batch
+            batch, size = [], 0
+        batch.append(f)
+        size += n
+    if batch:
+        yield batch
+
+
+def quarantine_rows(source: str, table_name: str, *, record_key: Sequence[str | None],
+                    field: Sequence[str | None] | str, reason: Sequence[str] | str,
+                    raw_record: Sequence[str | None], origin: Sequence[str] | str) -> pa.Table:
+    """Quarantine rows built by a reader (not by `validate`), in `QUARANTINE_SCHEMA`."""
+    n = len(record_key)
+
+    def col(v: Any) -> pa.Array:
+        return pa.array([v] * n if isinstance(v, str) or v is None else list(v), pa.string())
+
+    return pa.table({
+        "source": col(source),
+        "table_name": col(table_name),
+        "record_key": col(record_key),
+        "field": col(field),
+        "reason": col(reason),
+        "raw_record": col(raw_record),
+        "origin": col(origin),
+        "quarantined_at": pa.array([datetime.now(UTC)] * n, pa.timestamp("us", tz="UTC")),
+    }, schema=QUARANTINE_SCHEMA)
+
+
+def unreadable_file(source: str, table_name: str, path: str, error: BaseException | str
+                    ) -> pa.Table:
+    """One quarantine row naming a file that could not be read; also logs a warning."""
+    reason = f"unreadable file: {_short_error(error)}"
+    log.warning("%s.%s: skipping %s (%s)", source, table_name, path, reason)
+    return quarantine_rows(source, table_name, record_key=[path], field="file", reason=reason,
+                           raw_record=[json.dumps({"file": path})], origin=path)
+
+
+def _short_error(error: BaseException | str) -> str:
+    text = str(error) if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return text.strip().splitlines()[0][:500] if text.strip() else repr(error)
+
+
+def validate_with_origin(batch: pa.Table, spec: TableSpec, source: str, origin_column: str,
+                         drop_origin: bool = True) -> Validated:
+    """`validate` a batch that mixes several files; each quarantined row gets its own file as
+    `origin` (read back from the row's `origin_column`). The origin column is dropped from the
+    good rows unless `drop_origin` is False (it is a declared column, e.g. `source_file`)."""
+    v = validate(batch, spec, source, origin="")
+    q = v.quarantine
+    if q.num_rows:
+        origins = [
+            (json.loads(r).get(origin_column) if r else None) or ""
+            for r in q["raw_record"].to_pylist()
+        ]
+        q = q.set_column(q.schema.get_field_index("origin"), "origin",
+                         pa.array(origins, pa.string()))
+    good = v.good
+    if drop_origin and origin_column in good.column_names:
+        good = good.drop_columns([origin_column])
+    return Validated(good, q)
+
+
+def concat_quarantine(tables: Iterable[pa.Table]) -> pa.Table:
+    parts = [t for t in tables if t is not None and t.num_rows]
+    if not parts:
+        return QUARANTINE_SCHEMA.empty_table()
+    return pa.concat_tables(parts).cast(QUARANTINE_SCHEMA)
+
+
+def split_on(table: pa.Table, column: str) -> tuple[pa.Table, pa.Table]:
+    """(rows where `column` is null, rows where it is not), `column` dropped from the first.
+    Avoids copying when every row is null (the common case)."""
+    mask = pc.is_valid(table[column])
+    if not pc.any(mask).as_py():
+        return table.drop_columns([column]), table.slice(0, 0)
+    return table.filter(pc.invert(mask)).drop_columns([column]), table.filter(mask)
+
+
+ReadMany = Callable[[Sequence[str]], pa.Table]
+ReadOne = Callable[[FileItemDict, str], tuple[pa.Table, pa.Table]]
+
+# errors that mean "this file cannot be read" (as opposed to a bug)
+UNREADABLE_ERRORS: tuple[type[BaseException], ...] = (
+    duckdb.Error, OSError, EOFError, zlib.error, ValueError)
+
+
+def read_files(items: Sequence[FileItemDict], read_many: ReadMany, *, source: str,
+               table_name: str, read_one: ReadOne | None = None
+               ) -> tuple[list[pa.Table], list[pa.Table]]:
+    """Read a batch of listed files with one `read_many(paths)` call (one DuckDB query).
+
+    If that fails, every file is retried alone; a file that still fails goes to `read_one`
+    (a slower, more forgiving reader) if given, and otherwise, or if that fails too, is
+    reported as unreadable (a quarantine row naming it and a warning) while the other files
+    load. Returns (data tables, quarantine tables)."""
+    paths = [duckdb_path(i) for i in items]
+    safe = all(duckdb_safe(p) for p in paths)
+    if safe:
+        try:
+            return [read_many(paths)], []
+        except duckdb.Error as e:
+            if len(paths) == 1 and read_one is None:
+                return [], [unreadable_file(source, table_name, paths[0], e)]
+            log.info("%s.%s: a batch of %d files failed (%s); reading them one by one",
+                     source, table_name, len(paths), _short_error(e))
+    data: list[pa.Table] = []
+    quarantine: list[pa.Table] = []
+    for item, path in zip(items, paths, strict=True):
+        error: BaseException | None = None
+        if duckdb_safe(path) and (len(paths) > 1 or not safe):
+            try:
+                data.append(read_many([path]))
+                continue
+            except duckdb.Error as e:
+                error = e
+        if read_one is not None:
+            try:
+                table, bad = read_one(item, path)
+                data.append(table)
+                quarantine.append(bad)
+                continue
+            except UNREADABLE_ERRORS as e:
+                error = e
+        quarantine.append(unreadable_file(
+            source, table_name, path, error or "file name has glob characters (*?[)"))
+    return data, quarantine
