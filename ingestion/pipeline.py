@@ -58,6 +58,7 @@ class TableLoad:
     extracted: int      # rows that passed validation and were loaded into the merge
     rows_before: int
     rows_after: int
+    duplicates_dropped: int = 0  # duplicate deliveries removed by the source in this run
 
     @property
     def new_rows(self) -> int:
@@ -67,6 +68,11 @@ class TableLoad:
     def merged(self) -> int:
         """Rows that replaced an existing key: duplicate deliveries or updated records."""
         return self.extracted - self.new_rows
+
+    @property
+    def deduplicated(self) -> int:
+        """Deliveries that did not add a row: dropped by the source or merged."""
+        return self.duplicates_dropped + self.merged
 
 
 @dataclass
@@ -94,14 +100,14 @@ class IngestReport:
         return next(s for s in self.sources if s.source == source).tables[table]
 
     def render(self) -> str:
-        lines = [f"{'table':<34}{'loaded':>10}{'new':>10}{'merged':>9}{'total':>11}"]
+        lines = [f"{'table':<34}{'loaded':>10}{'new':>10}{'deduped':>9}{'total':>11}"]
         for s in self.sources:
             if s.error:
                 lines.append(f"raw_{s.source}: FAILED after {s.seconds:.1f}s: {s.error}")
                 continue
             for t in sorted(s.tables.values(), key=lambda t: t.table):
                 lines.append(f"{'raw_' + s.source + '.' + t.table:<34}{t.extracted:>10,}"
-                             f"{t.new_rows:>10,}{t.merged:>9,}{t.rows_after:>11,}")
+                             f"{t.new_rows:>10,}{t.deduplicated:>9,}{t.rows_after:>11,}")
             rate = s.rows / s.seconds if s.seconds else 0.0
             lines.append(f"{'':<4}raw_{s.source}: {s.rows:,} rows in {s.seconds:.1f}s "
                          f"({rate:,.0f} rows/s), {s.quarantined:,} quarantined")
@@ -143,8 +149,15 @@ def ingest_source(name: str, base: str | Path | None = None, **kwargs: Any) -> S
         if table == QUARANTINE_TABLE or table.startswith("_dlt"):
             continue
         load.tables[table] = TableLoad(table, int(counts.get(table, 0)),
-                                       before.get(table, 0), rows)
+                                       before.get(table, 0), rows,
+                                       _resource_state(pipeline, name, table)
+                                       .get("duplicates_dropped", 0))
     return load
+
+
+def _resource_state(pipeline: dlt.Pipeline, source: str, resource: str) -> dict[str, Any]:
+    return pipeline.state.get("sources", {}).get(source, {}).get("resources", {}) \
+        .get(resource, {})
 
 
 def ingest(base: str | Path | None = None, sources: Iterable[str] = SOURCES,

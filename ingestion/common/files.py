@@ -247,7 +247,7 @@ def read_files(items: Sequence[FileItemDict], read_many: ReadMany, *, source: st
     if safe:
         try:
             return [read_many(paths)], []
-        except duckdb.Error as e:
+        except UNREADABLE_ERRORS as e:
             if len(paths) == 1 and read_one is None:
                 return [], [unreadable_file(source, table_name, paths[0], e)]
             log.info("%s.%s: a batch of %d files failed (%s); reading them one by one",
@@ -260,7 +260,7 @@ def read_files(items: Sequence[FileItemDict], read_many: ReadMany, *, source: st
             try:
                 data.append(read_many([path]))
                 continue
-            except duckdb.Error as e:
+            except UNREADABLE_ERRORS as e:
                 error = e
         if read_one is not None:
             try:

@@ -322,13 +322,25 @@ def _events_from_files(items: list[FileItemDict], batch_bytes: int, seen: SeenId
                 v = validate_with_origin(rows, EVENTS, SOURCE, "source_file", drop_origin=False)
                 good = v.good
                 q = concat_quarantine([*quarantine, v.quarantine])
+            delivered = good.num_rows
             good = seen.first_delivery(good)
+            _count_duplicates(delivered - good.num_rows)
             n_rows += good.num_rows
             n_quarantined += q.num_rows
             yield from emit(Validated(good, q), EVENTS, write_disposition=WRITE_DISPOSITION)
     finally:
         con.close()
     log.info("web: read %d files, %d events, %d quarantined", len(files), n_rows, n_quarantined)
+
+
+def _count_duplicates(n: int, reset: bool = False) -> None:
+    """Duplicate deliveries dropped in this run, kept in the resource state
+    (`duplicates_dropped`) so the ingestion report can count them."""
+    try:
+        state = dlt.current.resource_state()
+    except Exception:  # iterated outside a pipeline: nothing to report to
+        return
+    state["duplicates_dropped"] = (0 if reset else state.get("duplicates_dropped", 0)) + n
 
 
 def events_resource(bucket_url: str, file_glob: str = DEFAULT_FILE_GLOB, credentials: Any = None,
@@ -348,6 +360,7 @@ def events_resource(bucket_url: str, file_glob: str = DEFAULT_FILE_GLOB, credent
                 old.con.close()
             seen.clear()
             seen[key] = SeenIds()
+            _count_duplicates(0, reset=True)
         yield from _events_from_files(items, batch_bytes, seen[key])
 
     listing = file_listing(bucket_url, file_glob, "events_files", credentials)

@@ -5,10 +5,22 @@ and web tracking, written in the shapes of docs/sources.md ("Demo generator stor
     >>> from ingestion.demo.generator import generate
     >>> summary = generate("data", scale="S", seed=42)
 
+Files under ``data_dir``:
+
+- ``demo/vendor/{crm,support,marketing}/<table>.parquet`` and ``demo/vendor/faults.json``
+- ``landing/marketing/{ad_spend,surveys,experiments}/YYYY-MM.csv``
+- ``landing/web/events/dt=YYYY-MM-DD/part-0000.jsonl.gz`` (plus one ``part-0001`` holding
+  malformed lines and one truncated ``part-0001``)
+- ``demo/truth/``: ``identifiers.parquet``, ``persons.parquet``, ``experiment.json``,
+  ``expected.json`` (= ``GenerationSummary.to_dict(runtime=False)``), ``model_params.json``
+  (BG/NBD, Gamma-Gamma and other planted parameters) and ``web_files.json`` (the writer's
+  manifest of partition fingerprints).
+
 The simulation runs over a fixed horizon (``end_date`` + 60 days) and is *cut* at
 ``end_date + extend_days``: a later cut is the same company one or more days later (every record
 that existed before is identical unless it genuinely changed, e.g. a ticket got solved).
-Web partitions whose content did not change are not rewritten (their mtime stays).
+Web partitions whose content did not change are neither re-rendered nor rewritten (their mtime
+stays); every other file is rewritten only if its bytes changed.
 """
 
 from __future__ import annotations

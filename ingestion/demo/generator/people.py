@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -83,7 +82,10 @@ def _unique_emails(local: pa.Array, domain: pa.Array) -> pa.Array:
     """local@domain, made unique: later duplicates get ``.<row>`` appended to the local part
     (a pattern no generated address has otherwise, so the result is unique)."""
     email = join(local, "@", domain)
-    dup = pd.Series(email.to_numpy(zero_copy_only=False), dtype=object).duplicated().to_numpy()
+    codes = pc.dictionary_encode(email).indices.to_numpy(zero_copy_only=False)
+    first = np.zeros(codes.size, bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    dup = ~first
     if dup.any():
         row = pa.array(np.arange(len(email)).astype(str))
         email = pc.if_else(pa.array(dup), join(local, ".", row, "@", domain), email)

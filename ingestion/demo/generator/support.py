@@ -135,7 +135,7 @@ def build_support(w: World, crm: CrmKeys, ids: Identifiers) -> tuple[dict, Suppo
     }
     out["support.users"] = table("support.users", users)
     uid_str = pa.array((USER_BASE + 1 + u_rank[ku]).astype(str))
-    ids.add("zendesk_user_id", uid_str, req[ku])
+    ids.add("support_user_id", uid_str, req[ku])
     ids.add("email", email_shown.take(pa.array(ku)), req[ku], normalise_email=True)
     ids.add("crm_contact_id", external.take(pa.array(ku)), req[ku])
 

@@ -41,7 +41,17 @@ Faults: `rate_limit_share` of requests -> 429 with `Retry-After: <retry_after>`;
 `error_share` -> 503/502/500; `error_burst=N` -> the next N requests 503; `down` -> every
 request 503. Which request fails is deterministic (seed + request counter, a golden-ratio
 sequence, so a share holds over any window and faults never come in long streaks).
-`faults.json` entries replace one field of one record when it is serialised.
+`faults.json` entries replace one field of one record when it is serialised (the field is
+the flat column name: `amount` lands in `properties.amount`, `via__channel` in `via.channel`,
+`created_at` in both `createdAt` and `createdate`; sibling tables match on their first key
+column, so a `deal_stage_history` fault with `id` = a deal id hits that deal's history).
+
+Performance: each table is sorted once by (cursor field, id) with the cursor as a numpy µs
+array (filters are `searchsorted`); records are rendered to JSON with vectorised Arrow
+kernels in chunks of 4096 rows into a byte-budgeted LRU cache (`cache_bytes`, 256 MB), the
+next chunk is pre-rendered in a background thread, and a page is a slice of a buffer
+(`python -m ingestion.demo.standin.bench` measures it). The request log keeps the last
+`max_log` entries.
 """
 
 from ingestion.demo.standin.server import MAX_PAGE, RequestLog, StandInServer
