@@ -238,38 +238,53 @@ def read_files(items: Sequence[FileItemDict], read_many: ReadMany, *, source: st
                ) -> tuple[list[pa.Table], list[pa.Table]]:
     """Read a batch of listed files with one `read_many(paths)` call (one DuckDB query).
 
-    If that fails, every file is retried alone; a file that still fails goes to `read_one`
-    (a slower, more forgiving reader) if given, and otherwise, or if that fails too, is
-    reported as unreadable (a quarantine row naming it and a warning) while the other files
-    load. Returns (data tables, quarantine tables)."""
-    paths = [duckdb_path(i) for i in items]
-    safe = all(duckdb_safe(p) for p in paths)
-    if safe:
-        try:
-            return [read_many(paths)], []
-        except UNREADABLE_ERRORS as e:
-            if len(paths) == 1 and read_one is None:
-                return [], [unreadable_file(source, table_name, paths[0], e)]
-            log.info("%s.%s: a batch of %d files failed (%s); reading them one by one",
-                     source, table_name, len(paths), _short_error(e))
+    If that fails, the failing file is set aside (the one the error names, else found by
+    halving the batch) and the rest is read again together, so a bad file costs a few extra
+    queries, not one per file. A failing file goes to `read_one` (a slower, more forgiving
+    reader) if given; if there is none, or it fails too, the file is reported as unreadable
+    (a quarantine row naming it, and a warning) and the other files load.
+    Returns (data tables, quarantine tables)."""
     data: list[pa.Table] = []
     quarantine: list[pa.Table] = []
-    for item, path in zip(items, paths, strict=True):
-        error: BaseException | None = None
-        if duckdb_safe(path) and (len(paths) > 1 or not safe):
-            try:
-                data.append(read_many([path]))
-                continue
-            except UNREADABLE_ERRORS as e:
-                error = e
+
+    def fallback(item: FileItemDict, path: str, error: BaseException | str) -> None:
         if read_one is not None:
             try:
                 table, bad = read_one(item, path)
                 data.append(table)
                 quarantine.append(bad)
-                continue
+                return
             except UNREADABLE_ERRORS as e:
                 error = e
-        quarantine.append(unreadable_file(
-            source, table_name, path, error or "file name has glob characters (*?[)"))
+        quarantine.append(unreadable_file(source, table_name, path, error))
+
+    def attempt(group: list[tuple[FileItemDict, str]]) -> None:
+        try:
+            data.append(read_many([p for _, p in group]))
+            return
+        except UNREADABLE_ERRORS as e:
+            error = e
+        if len(group) == 1:
+            fallback(*group[0], error)
+            return
+        named = [g for g in group if g[1] in str(error)]
+        log.info("%s.%s: a batch of %d files failed (%s); isolating the bad file",
+                 source, table_name, len(group), _short_error(error))
+        if len(named) == 1:
+            fallback(*named[0], error)
+            attempt([g for g in group if g is not named[0]])
+        else:
+            mid = len(group) // 2
+            attempt(group[:mid])
+            attempt(group[mid:])
+
+    safe: list[tuple[FileItemDict, str]] = []
+    for item in items:
+        path = duckdb_path(item)
+        if duckdb_safe(path):
+            safe.append((item, path))
+        else:
+            fallback(item, path, "file name has glob characters (*?[)")
+    if safe:
+        attempt(safe)
     return data, quarantine

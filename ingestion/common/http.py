@@ -15,7 +15,14 @@ comes from dlt's runtime settings, so it is configured like any dlt pipeline:
 or `[runtime]` in `.dlt/config.toml`; `make_client(..., max_attempts=...)` overrides them.
 
 On top of that this module turns failures into errors a user can act on: every error names the
-source, the endpoint (method + path, without query string or token) and the last status.
+source, the endpoint (method + path, without query string or token) and the last status:
+`AuthError` (401/403: the token is missing or wrong, with the config key to set), `ApiError`
+(any other error status, after the retries for 429/5xx; or no response at all),
+`SourceConfigError` (no or invalid base_url).
+
+For throughput, a page body is read in one call (`stream=True`; a body that breaks off is
+retried here with the same budget, as dlt would for a non-streamed one) and decoded straight to
+Arrow (`decode_page`); proxy/CA settings are resolved once per client instead of per request.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +38,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pyarrow as pa
 import pyarrow.json as pj
+import urllib3
 from dlt.common.json import json
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
@@ -127,12 +136,29 @@ class ApiClient:
             raise missing_token_error(self.source)
         url = self.url(path_or_url)
         endpoint = self.endpoint(method, url)
-        try:
-            resp = self._client.request(method, url, params=params, json=json_body,
-                                        auth=self._auth)
-        except RequestException as e:  # connection errors/timeouts after the retries
-            raise ApiError(self.source, endpoint, None,
-                           f"{type(e).__name__}: {e}", retried=True) from e
+        retry = getattr(self._client, "_retry_kwargs", {})  # dlt's resolved retry settings
+        attempts = max(1, int(retry.get("max_attempts") or 1))
+        for attempt in range(1, attempts + 1):
+            try:
+                # stream=True: the body is read below in one call instead of requests'
+                # 10 KB chunks; error answers are drained by the hook, so dlt's retry loop
+                # (around `send`) gets its connection back
+                resp = self._client.request(method, url, params=params, json=json_body,
+                                            auth=self._auth, stream=True,
+                                            hooks={"response": _drain_errors})
+            except RequestException as e:  # connection errors/timeouts after the retries
+                raise ApiError(self.source, endpoint, None,
+                               f"{type(e).__name__}: {e}", retried=True) from e
+            try:
+                _read_body(resp)
+                break
+            except _BODY_ERRORS as e:  # the body broke off: outside dlt's retry, so here
+                if attempt == attempts:
+                    raise ApiError(self.source, endpoint, resp.status_code,
+                                   f"the answer broke off ({type(e).__name__}: {e})",
+                                   retried=True) from e
+                time.sleep(min(float(retry.get("backoff_factor") or 1) * 2 ** (attempt - 1),
+                               float(retry.get("max_delay") or 300)))
         self.requests_made += 1
         status = resp.status_code
         if status in (401, 403):
@@ -215,6 +241,30 @@ def decode_page(body: bytes, records_key: str) -> Page:
         return Page(envelope, records=parsed.get(records_key) or [])
     items = col.flatten()
     return Page(envelope, table=pa.Table.from_struct_array(items))
+
+
+_BODY_ERRORS = (RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+def _drain_errors(resp: Response, *args: Any, **kwargs: Any) -> None:
+    if resp.status_code >= 400:
+        try:
+            _read_body(resp)
+        except _BODY_ERRORS:
+            resp._content = b""  # the detail is lost, the status is what counts
+
+
+def _read_body(resp: Response) -> None:
+    """Read a streamed body in one call and release the connection to the pool."""
+    if resp._content is False:  # not read yet (requests' own marker)
+        try:
+            resp._content = resp.raw.read(decode_content=True) or b""
+        except BaseException:
+            resp._content = None
+            raise
+        finally:
+            resp._content_consumed = True
+            resp.close()
 
 
 def _detail(resp: Response, limit: int = 300) -> str:

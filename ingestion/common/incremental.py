@@ -9,24 +9,34 @@ The pieces, in the order a resource uses them:
   range itself. dlt's own incremental step cannot filter our items: a resource yields table
   *variants* (the data table, `_quarantine`, sibling tables), and the Arrow incremental
   transform raises on any table without the cursor column. So the window calls
-  `Incremental.advance(None)` (dlt >= 1.31: "the range was already applied elsewhere") at the
-  start, filters raw batches itself (keep rows with cursor > start, or == start and a key not
-  loaded by the previous run; rows whose cursor does not parse are kept so the validator
-  quarantines them), and at the end `advance(max cursor seen)` writes the new last value into
-  the pipeline state. The keys of the rows at the max cursor go to the resource state, so an
-  unchanged re-run (the API filters are `>=`) loads nothing.
-* `rows_to_arrow(...)` / `flatten(...)`: API records -> one Arrow table per buffered batch.
-  Nested objects flatten with `__` (dlt's convention: `via.channel` -> `via__channel`); lists of
-  scalars stay list columns; lists of objects (and any column whose values mix types Arrow
-  cannot hold in one column) become JSON text; all-null columns the spec does not declare are
-  left out until they carry a value. Values keep their JSON type, so the validator's
-  casts decide what is valid.
-* `Buffer`: collects the records of many pages into one batch (default 20,000 rows) before a
-  single Arrow conversion + validation (validation has a fixed cost per call).
+  `Incremental.advance(None)` (dlt 1.31: "the range was already applied elsewhere") at the
+  start, filters raw batches itself and at the end calls `advance(max cursor seen)`, which
+  writes the new last value into the pipeline state. The APIs filter with `>=`, so the rows at
+  the saved value come again: the content hashes of the rows at the max cursor are kept in the
+  resource state and those rows are dropped next run (an unchanged re-run loads nothing, a
+  record changed within the same second as the cursor still loads). Rows whose cursor does
+  not parse are kept once, so the validator quarantines them, and remembered so re-reading the
+  same export does not quarantine them again.
+* Records -> Arrow: API pages are decoded by Arrow's JSON reader (`http.decode_page`) and
+  shaped by `conform_arrow`; a page Arrow cannot type (one field with two JSON types) goes
+  through `flatten` + `rows_to_arrow` instead. Both give the flat-record layout: nested objects
+  flatten with `__` (dlt's convention: `via.channel` -> `via__channel`); lists of scalars stay
+  list columns; lists of objects (and columns whose values mix types) become JSON text;
+  all-null columns the spec does not declare are left out until they carry a value. Values
+  keep their JSON type; the validator's casts decide what is valid.
+* `prefetch` fetches pages in a background thread; `Buffer` collects them into one batch
+  (default 50,000 rows) so validation (a fixed cost per call) and dlt's writing run per batch,
+  never per page or per row; `concat_groups` keeps an odd page (text where the others have
+  timestamps) in its own batch instead of degrading the whole batch to text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json as stdjson
+import logging
+import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -41,11 +51,15 @@ from dlt.common.json import json
 from ingestion.common.emit import validated
 from ingestion.common.schema import TableSpec
 
+log = logging.getLogger(__name__)
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BATCH_ROWS = 20_000
+BATCH_ROWS = 50_000
+PREFETCH_PAGES = 3  # pages fetched ahead of validation (0: fetch in the resource's thread)
 _STATE_KEY = "cursor_boundary"
 _UNPLACED_KEY = "quarantined_without_cursor"
 _UNPLACED_MAX = 10_000
+_BOUNDARY_MAX = 10_000
 
 
 def to_datetime(value: Any) -> datetime:
@@ -145,11 +159,11 @@ class CursorWindow:
         incremental.advance(None)  # the range is applied here and pushed down to the API
         self._state = dlt.current.resource_state(resource_name)
         saved = self._state.get(_STATE_KEY) or {}
-        self._skip_keys: set[str] = set()
+        self._seen_at_start: set[str] = set()
         if saved.get("value") and to_datetime(saved["value"]) == self.start:
-            self._skip_keys = set(saved.get("keys") or ())
+            self._seen_at_start = set(saved.get("hashes") or ())
         self.max: datetime | None = None
-        self._max_keys: set[str] = set()
+        self._hashes_at_max: set[str] = set()
         self.rows_in = 0
         self.rows_kept = 0
 
@@ -162,37 +176,37 @@ class CursorWindow:
         if self.cursor not in batch.column_names:
             self.rows_kept += n  # the validator quarantines them (cursor is required)
             return batch
-        cur = self._typed_cursor(batch[self.cursor])
+        cur = typed_timestamps(batch[self.cursor])
         start = pa.scalar(self.start, cur.type)
-        newer = pc.greater(cur, start)
-        keys = None
-        if self._skip_keys:
-            keys = key_strings(batch, self.key)
-            at_start = pc.equal(cur, start)
-            seen = pc.is_in(keys, value_set=pa.array(list(self._skip_keys), pa.string()))
-            keep = pc.or_kleene(newer, pc.and_(at_start, pc.invert(seen)))
-        else:
-            keep = pc.or_kleene(newer, pc.equal(cur, start))
-        keep = pc.fill_null(keep, False)
+        keep = pc.fill_null(pc.greater_equal(cur, start), False)
+        if self._seen_at_start:
+            at_start = pc.fill_null(pc.equal(cur, start), False)
+            if pc.any(at_start).as_py():
+                idx = pc.indices_nonzero(at_start)
+                hashes = row_hashes(batch.take(idx))
+                seen = [i for i, h in zip(idx.to_pylist(), hashes, strict=True)
+                        if h in self._seen_at_start]
+                if seen:
+                    mask = pc.is_in(pa.array(range(n), pa.int64()),
+                                    value_set=pa.array(seen, pa.int64()))
+                    keep = pc.and_(keep, pc.invert(mask))
         unplaced = pc.is_null(cur)
         if pc.any(unplaced).as_py():
             keep = pc.or_(keep, self._new_unplaced(batch, unplaced))
-        kept = batch.filter(keep) if not pc.all(keep).as_py() else batch
-        kept_cur = cur.filter(keep) if kept is not batch else cur
+        kept = batch if pc.all(keep).as_py() else batch.filter(keep)
+        kept_cur = cur if kept is batch else cur.filter(keep)
         self.rows_kept += kept.num_rows
         if kept.num_rows:
             mx = pc.max(kept_cur)
             if mx.is_valid:
                 mx_dt = to_datetime(mx.as_py())
-                if keys is None:
-                    keys = key_strings(batch, self.key)
-                kept_keys = keys.filter(keep) if kept is not batch else keys
-                at_max = kept_keys.filter(pc.fill_null(pc.equal(kept_cur, mx), False))
-                if self.max is None or mx_dt > self.max:
-                    self.max = mx_dt
-                    self._max_keys = set(at_max.to_pylist())
-                elif mx_dt == self.max:
-                    self._max_keys.update(at_max.to_pylist())
+                if self.max is None or mx_dt >= self.max:
+                    at_max = kept.filter(pc.fill_null(pc.equal(kept_cur, mx), False))
+                    hashes = set(row_hashes(at_max))
+                    if self.max is None or mx_dt > self.max:
+                        self.max, self._hashes_at_max = mx_dt, hashes
+                    else:
+                        self._hashes_at_max |= hashes
         return kept
 
     def _new_unplaced(self, batch: pa.Table, unplaced: pa.Array) -> pa.Array:
@@ -210,19 +224,59 @@ class CursorWindow:
             self._state[_UNPLACED_KEY] = (seen + sorted(set(new)))[-_UNPLACED_MAX:]
         return pc.fill_null(fresh, False)
 
-    @staticmethod
-    def _typed_cursor(col: pa.ChunkedArray | pa.Array) -> pa.Array:
-        return typed_timestamps(col)
-
     def commit(self) -> None:
-        """Save the new last value (max cursor of the rows this run kept) into dlt's state."""
+        """Save the new last value (max cursor of the rows this run kept) into dlt's state,
+        with the content hashes of the rows at that value."""
         if self.max is None:
-            return  # nothing new: the state keeps the previous last value and boundary keys
-        keys = self._max_keys
+            return  # nothing new: the state keeps the previous last value and hashes
+        hashes = self._hashes_at_max
         if self.max == self.start:
-            keys = keys | self._skip_keys
+            hashes = hashes | self._seen_at_start
         self.incremental.advance(self.max)
-        self._state[_STATE_KEY] = {"value": iso_z(self.max, "us"), "keys": sorted(keys)}
+        # beyond the cap, rows at the boundary are simply delivered again (merge: no dupes)
+        self._state[_STATE_KEY] = {"value": iso_z(self.max, "us"),
+                                   "hashes": sorted(hashes)[:_BOUNDARY_MAX]}
+        log.info("%s: %d of %d records in the window, cursor %s = %s", self.resource_name,
+                 self.rows_kept, self.rows_in, self.cursor, iso_z(self.max, "us"))
+
+
+def row_hashes(rows: pa.Table) -> list[str]:
+    """A content hash per row, over canonical values (see `_canon`) of the non-null fields,
+    so the same record hashes the same whether a page was decoded by Arrow (typed) or by the
+    Python fallback (text), and whatever columns its neighbours added."""
+    out = []
+    for row in rows.to_pylist():
+        items = sorted((k, _canon(v)) for k, v in row.items() if v is not None)
+        text = stdjson.dumps(items, default=str, separators=(",", ":"), sort_keys=True)
+        out.append(hashlib.blake2b(text.encode(), digest_size=12).hexdigest())
+    return out
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _canon(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return iso_z(v, "us")
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str):
+        if _ISO_TIME.match(v):
+            try:
+                return iso_z(to_datetime(v), "us")
+            except ValueError:
+                return v
+        if v[:1] in ("[", "{"):
+            try:
+                return _canon(stdjson.loads(v))
+            except ValueError:
+                return v
+        return v
+    if isinstance(v, list):
+        return [_canon(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _canon(x) for k, x in v.items() if x is not None}
+    return v
 
 
 def typed_timestamps(col: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -338,7 +392,7 @@ class Buffer:
         return out
 
 
-def rechunk(batches: Iterable[pa.Table], rows: int = BATCH_ROWS * 5) -> Iterator[pa.Table]:
+def rechunk(batches: Iterable[pa.Table], rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
     """Coalesce small Arrow batches (and split huge ones) to about `rows` rows, with one
     schema per output batch (columns missing in a part are filled with nulls)."""
     pending: list[pa.Table] = []
@@ -547,8 +601,63 @@ def from_exports(source: str, spec: TableSpec, window: CursorWindow, exports_pat
     window.commit()
 
 
+_END = object()
+
+
+def prefetch(items: Iterable[Any], depth: int = PREFETCH_PAGES,
+             name: str = "prefetch") -> Iterator[Any]:
+    """Iterate `items` in a background thread, up to `depth` items ahead.
+
+    The page iterators (HTTP round trips, Arrow JSON decoding) then overlap with validation
+    and dlt's writing in the resource's thread. Errors are re-raised here; closing this
+    generator stops the worker after its current item."""
+    if depth <= 0:
+        yield from items
+        return
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        it = iter(items)
+        try:
+            for item in it:
+                if not put(("item", item)):
+                    return
+            put(("end", _END))
+        except BaseException as e:  # handed to the consumer
+            put(("error", e))
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name=name, daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        worker.join(timeout=1.0)
+
+
 def from_pages(source: str, spec: TableSpec, window: CursorWindow,
-               pages: Iterable[dict[str, list[dict[str, Any]]]], origin: str,
+               pages: Iterable[dict[str, pa.Table]], origin: str,
                siblings: list[Sibling] = (), batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
     """The API transport of one resource: `pages` yields `{table: flat Arrow table}` per API
     page (the main table plus siblings); pages are buffered to `batch_rows` rows."""
@@ -568,7 +677,7 @@ def from_pages(source: str, spec: TableSpec, window: CursorWindow,
                 for part in taken.get(name, []):
                     yield from emit_children(source, sib, part, keys, origin)
 
-    for page in pages:
+    for page in prefetch(pages, name=f"{source}.{spec.name}.pages"):
         for table, part in page.items():
             buf.add(table, part)
         if buf.full:

@@ -1,18 +1,24 @@
 """CRM source: HubSpot CRM v3 objects through the search API (docs/sources.md, "crm").
 
 One resource per raw table: contacts, companies, deals (+ `deal_stage_history`, a sibling
-table built from `propertiesWithHistory.dealstage`), orders, line_items, products.
+table built from `propertiesWithHistory.dealstage` and emitted by the `deals` resource),
+orders, line_items, products.
 
 Incremental: `POST /crm/v3/objects/{object}/search` with `hs_lastmodifieddate GTE <start>`,
 sorted ascending, where `<start>` is the last `updated_at` saved by the previous run
-(`dlt.sources.incremental("updated_at")`). Pages follow `paging.next.after`. A search can page
-through at most `search_cap` (10,000) results: when the next `after` would reach the cap (or
-the API answers 400 for it), a new search starts from the last `hs_lastmodifieddate` seen, and
-records already delivered at that timestamp are skipped. If a whole window of `search_cap`
-records shares one timestamp the search cannot make progress, and the resource fails clearly.
+(`dlt.sources.incremental("updated_at")`, ISO with milliseconds). Pages follow
+`paging.next.after`. A search pages through at most `search_cap` results (HubSpot: 10,000):
+when the next `after` would reach the cap, or the API answers 400 for it, a new search starts
+`GTE` the last `hs_lastmodifieddate` delivered and skips the ids already delivered at it. If a
+whole capped search shares one timestamp, the rest of that timestamp is read with `EQ` and the
+walk continues with `GT`; only when more records share one timestamp than one search can page
+through does the resource fail, with a message that says so.
 
-Flat record: `id, created_at, updated_at, archived` + every property under its own name; the
-values stay strings as HubSpot sends them and the validator casts them to the spec.
+Flat record: `id, created_at, updated_at, archived` + every property under its own name (the
+always-returned duplicates `createdate`, `hs_lastmodifieddate`, `hs_object_id` are dropped);
+values stay strings as HubSpot sends them and the validator casts them to the spec. With
+`exports_path` set, every resource reads `<exports_path>/<table>.*` instead (same window,
+validation and emit; `deal_stage_history` rows are kept when their deal is).
 """
 
 from __future__ import annotations
@@ -256,7 +262,7 @@ def _resource(spec: TableSpec, get_client: Callable[[], ApiClient],
         yield from from_pages(SOURCE, spec, window, pages,
                               f"POST {search_path(OBJECTS[spec.name])}", siblings, batch_rows)
 
-    return dlt.resource(rows, name=spec.name, parallelized=False)
+    return dlt.resource(rows, name=spec.name, parallelized=True)
 
 
 @dlt.source(name="crm", section="crm")

@@ -8,6 +8,7 @@ import dlt
 
 from ingestion.common.incremental import BATCH_ROWS
 from ingestion.marketing.api import api_resources
+from ingestion.marketing.files import file_resources
 
 
 @dlt.source(name="marketing", section="marketing")
@@ -27,17 +28,9 @@ def marketing_source(
     page_size (JSON:API `page[size]`, default 100), exports_path (read the API tables from an
     export folder instead), files_url (fsspec URL of the ad/survey/experiment files; default
     `$CXM_DATA_DIR/landing/marketing`), start_date (first-run lower bound, ISO), batch_rows."""
-    resources = api_resources(base_url, access_token, page_size, exports_path, start_date,
-                              batch_rows)
-    return [*resources, *_file_resources(files_url)]
+    return [*api_resources(base_url, access_token, page_size, exports_path, start_date,
+                           batch_rows),
+            *file_resources(files_url)]
 
 
-def _file_resources(files_url: str | None) -> list[Any]:
-    # imported here, not at module level: files.py imports this package's schema module
-    try:  # TODO(verify): ingestion/marketing/files.py is a colleague's module, not there yet
-        from ingestion.marketing.files import file_resources
-    except ModuleNotFoundError as e:
-        if e.name != "ingestion.marketing.files":
-            raise
-        return []
-    return list(file_resources(files_url))
+__all__ = ["marketing_source"]

@@ -91,7 +91,7 @@ def _resource(spec: TableSpec, get_client: Callable[[], ApiClient],
                                         page_size))
         yield from from_pages(SOURCE, spec, window, pages, f"GET {path}", batch_rows=batch_rows)
 
-    return dlt.resource(rows, name=spec.name)
+    return dlt.resource(rows, name=spec.name, parallelized=True)
 
 
 def api_resources(base_url: str | None, access_token: str | None, page_size: int = 100,

@@ -201,7 +201,7 @@ def _resource(spec: TableSpec, get_client: Callable[[], ApiClient],
         origin, pages = _pages(get_client(), spec, window.start, page_size)
         yield from from_pages(SOURCE, spec, window, pages, origin, siblings, batch_rows)
 
-    return dlt.resource(rows, name=spec.name)
+    return dlt.resource(rows, name=spec.name, parallelized=True)
 
 
 @dlt.source(name="support", section="support")

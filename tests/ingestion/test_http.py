@@ -198,3 +198,42 @@ def test_decode_page_arrow_and_python_fallback():
     assert pretty.num_records == 1
     empty = decode_page(b'{"results": []}', "results")
     assert empty.num_records == 0
+
+
+def test_body_that_breaks_off_is_retried():
+    """Bodies are streamed (read in one call), so a truncated body is retried by the client
+    itself, like dlt retries a broken non-streamed one."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - stdlib name
+            calls.append(self.path)
+            body = b'{"data": [{"id": "1"}], "links": {"next": null}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if len(calls) == 1:  # first answer: half the body, then the connection drops
+                self.wfile.write(body[:10])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = make_client("marketing", f"http://127.0.0.1:{httpd.server_address[1]}", TOKEN)
+        page = client.page("GET", "/api/campaigns", "data")
+        assert page.num_records == 1 and len(calls) == 2
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -72,8 +72,12 @@ def test_full_unchanged_and_changed_runs(tmp_path, data, server):
                            "raw_marketing.email_events where id = 'e4'") == \
         [("e4", "clicked", "https://shop.example/sale", h(1, 90))]
 
+    # nothing changed, after a burst of 503s (recovered with backoff): no rows, and every
+    # filter carries the saved cursor
+    server.configure(error_burst=3)
     mark = len(server.requests)
     info = pipeline.run(source(tmp_path, base_url=server.base_url, access_token=TOKEN))
+    assert [r.status for r in server.requests[mark:mark + 4]] == [503, 503, 503, 200]
     assert rows_of_load(tmp_path, "raw_marketing", info.loads_ids) == {}
     saved = {"campaigns": h(2), "profiles": h(3), "email_events": h(1, 120),
              "coupons": h(1), "coupon_redemptions": h(1)}
@@ -82,13 +86,18 @@ def test_full_unchanged_and_changed_runs(tmp_path, data, server):
         for n, t in saved.items()}
 
     # a new email event and a changed campaign
+    def events(rows):
+        return [*rows, {**rows[0], "id": "e9", "event_type": "opened", "datetime": h(9),
+                        "updated": h(9)}]
+
+    def campaigns(rows):
+        for r in rows:
+            if r["id"] == "c1":
+                r.update(name="Spring 2", updated=h(9))
+        return rows
+
     vendor = data / "demo" / "vendor" / "marketing"
-    for name, change in (
-            ("email_events", lambda rows: rows + [
-                {**rows[0], "id": "e9", "event_type": "opened", "datetime": h(9),
-                 "updated": h(9)}]),
-            ("campaigns", lambda rows: [r.update(name="Spring 2", updated=h(9))
-                                        for r in rows if r["id"] == "c1"] and rows)):
+    for name, change in (("email_events", events), ("campaigns", campaigns)):
         path = vendor / f"{name}.parquet"
         table = pq.read_table(path)
         pq.write_table(pa.Table.from_pylist(change(table.to_pylist()), schema=table.schema),
@@ -116,3 +125,10 @@ def test_export_folder_same_counts_as_api(tmp_path, data, fmt):
     if fmt == "csv":
         info = pipeline.run(source(tmp_path, exports_path=str(out)))
         assert rows_of_load(tmp_path, "raw_marketing", info.loads_ids) == {}
+
+
+def test_source_has_api_and_file_resources(tmp_path):
+    source = marketing_source(base_url="http://127.0.0.1:9", access_token=TOKEN,
+                              files_url=str(tmp_path / "landing"))
+    assert list(source.resources) == [*RESOURCES, "ad_spend", "survey_responses",
+                                      "experiment_assignments"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -82,35 +84,57 @@ def test_full_unchanged_and_changed_runs(tmp_path, data, server):
                                           "where table_name = 'ticket_events'")}
     assert "timestamp" not in cols and "child_events" not in cols
 
-    # nothing changed: no rows, and the start_time of every endpoint is the saved cursor
+    # nothing changed, in a 429 storm: the run waits out every Retry-After and succeeds;
+    # no rows, and the start_time of every endpoint is the saved cursor
+    server.configure(rate_limit_share=0.5, retry_after=1)
     mark = len(server.requests)
+    t0 = time.perf_counter()
     info = pipeline.run(support_source(base_url=server.base_url, access_token=TOKEN))
+    elapsed = time.perf_counter() - t0
+    limited = sum(r.status == 429 for r in server.requests[mark:])
+    # resources run in parallel, so their waits overlap: at least one full Retry-After
+    assert limited >= 1 and elapsed >= 1.0
+    server.configure(rate_limit_share=0.0)
     assert rows_of_load(tmp_path, "raw_support", info.loads_ids) == {}
     assert start_times(server, mark) == {n: [unix(h(6))] for n in PATHS}
 
-    # ticket 2 is solved at 07:00 with a new audit (and child event)
+    # ticket 2 is solved at 07:00 (now with two fields outside the spec), with a new audit
+    # and its child event; ticket 4 changes without a new updated_at (same second as the
+    # saved cursor): the boundary is deduplicated by content, so it is loaded too
+    def tickets(rows):
+        for r in rows:
+            r["url"] = r["via__source__rel"] = None
+            if r["id"] == 2:
+                r.update(status="solved", updated_at=h(7), url="u2",
+                         via__source__rel="follow_up")
+            if r["id"] == 4:  # changed within the same second as the saved cursor
+                r["subject"] = "Thanks again"
+        return rows
+
+    def audits(rows):
+        return [*rows, {**rows[0], "id": 506, "ticket_id": 2, "created_at": h(7)}]
+
+    def children(rows):
+        return [*rows, {**rows[1], "id": 9007, "audit_id": 506, "ticket_id": 2,
+                        "value": "solved", "previous_value": "open", "created_at": h(7)}]
+
     vendor = data / "demo" / "vendor" / "support"
-    for name, change in (
-            ("tickets", lambda rows: [r.update(status="solved", updated_at=h(7))
-                                      for r in rows if r["id"] == 2] and rows),
-            ("ticket_events", lambda rows: rows + [
-                {**rows[0], "id": 506, "ticket_id": 2, "created_at": h(7)}]),
-            ("ticket_event_children", lambda rows: rows + [
-                {**rows[1], "id": 9007, "audit_id": 506, "ticket_id": 2, "value": "solved",
-                 "previous_value": "open", "created_at": h(7)}])):
+    for name, change in (("tickets", tickets), ("ticket_events", audits),
+                         ("ticket_event_children", children)):
         path = vendor / f"{name}.parquet"
-        table = pq.read_table(path)
-        pq.write_table(pa.Table.from_pylist(change(table.to_pylist()), schema=table.schema),
-                       path)
+        pq.write_table(pa.Table.from_pylist(change(pq.read_table(path).to_pylist())), path)
     server.reload()
     mark = len(server.requests)
     info = pipeline.run(support_source(base_url=server.base_url, access_token=TOKEN))
     assert rows_of_load(tmp_path, "raw_support", info.loads_ids) == {
-        "tickets": 1, "ticket_events": 1, "ticket_event_children": 1}
+        "tickets": 2, "ticket_events": 1, "ticket_event_children": 1}
     tickets = [r for r in server.requests[mark:] if r.path == PATHS["tickets"]]
     assert [(r.query.get("start_time"), r.records) for r in tickets] == [(unix(h(6)), 2)]
-    assert query(tmp_path, "select status from raw_support.tickets where id = 2") == \
-        [("solved",)]
+    # fields outside the spec flow through as new columns (nested ones flattened with __)
+    assert query(tmp_path, "select status, url, via__source__rel from raw_support.tickets "
+                           "where id = 2") == [("solved", "u2", "follow_up")]
+    assert query(tmp_path, "select subject from raw_support.tickets where id = 4") == \
+        [("Thanks again",)]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
