@@ -121,16 +121,13 @@ def read_export(exports_path: str, table: str, batch_rows: int = 100_000) -> Ite
                     continue
                 pending.append(rb)
                 n += rb.num_rows
-                if n >= batch_rows:
-                    yield from _emit(pending, batch_rows)
-                    pending, n = [], 0
-            if pending:
-                yield from _emit(pending, batch_rows)
+                while n >= batch_rows:
+                    chunk = pa.Table.from_batches(pending, schema=reader.schema)
+                    yield chunk.slice(0, batch_rows)
+                    rest = chunk.slice(batch_rows)
+                    pending, n = rest.to_batches(), rest.num_rows
+            if n:
+                yield pa.Table.from_batches(pending, schema=reader.schema)
     finally:
         con.close()
 
-
-def _emit(batches: list[pa.RecordBatch], batch_rows: int) -> Iterator[pa.Table]:
-    table = pa.Table.from_batches(batches)
-    for offset in range(0, table.num_rows, batch_rows):
-        yield table.slice(offset, batch_rows)
