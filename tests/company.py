@@ -1,0 +1,45 @@
+"""A generated demo company, loaded through the real connectors and built by dbt: the shared
+fixture of the tests that check marts against the generator's ground truth.
+
+generate (XS, fixed seed) -> stand-in APIs on 127.0.0.1 + event files -> the four dlt sources
+-> `dbt build` on the real DuckDB file. Built once per test session (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cxm_cli.main import demo_settings
+from ingestion.demo.generator import generate
+from ingestion.demo.standin import StandInServer
+from ingestion.pipeline import ingest
+from tests.dbt.helpers import failures, query, run_dbt
+
+TOKEN = "company-token"
+SCALE = "XS"
+SEED = 11
+
+
+@dataclass
+class Company:
+    base: Path  # CXM_DATA_DIR: demo/ (vendor store, truth), landing/, warehouse.duckdb
+    target: Path  # dbt target dir of the build
+    truth: dict  # demo/truth/expected.json
+    build_failures: list[str] = field(default_factory=list)
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.base / "demo" / "truth"
+
+    def query(self, sql: str) -> list[tuple]:
+        return query(self.base, sql)
+
+
+def build_company(base: Path, target: Path, scale: str = SCALE, seed: int = SEED) -> Company:
+    generate(base, scale=scale, seed=seed)
+    with StandInServer(base, token=TOKEN) as server:
+        ingest(base, settings=demo_settings(server.base_url, base, token=TOKEN))
+    result = run_dbt(["build"], base, target)
+    truth = json.loads((base / "demo/truth/expected.json").read_text())
+    return Company(base, target, truth, failures(result))
