@@ -50,7 +50,7 @@ Performance: each table is sorted once by (cursor field, id) with the cursor as 
 array (filters are `searchsorted`); records are rendered to JSON with vectorised Arrow
 kernels in chunks of 4096 rows into a byte-budgeted LRU cache (`cache_bytes`, 256 MB), the
 next chunk is pre-rendered in a background thread, and a page is a slice of a buffer
-(`python -m ingestion.demo.standin.bench` measures it). The request log keeps the last
+(`python -m benchmarks.standin` measures it). The request log keeps the last
 `max_log` entries.
 """
 

@@ -1,6 +1,6 @@
 """Benchmark: web events files -> dlt -> raw_web.events, against DuckDB's own `read_json`.
 
-    uv run python -m ingestion.web.bench --events 1000000 --repeat 3 [--data DIR] [--keep]
+    uv run python -m benchmarks.web_ceiling --events 1000000 --repeat 3 [--data DIR] [--keep]
 
 Writes `--events` synthetic Segment events (gzip JSONL, contract shape) under `DIR` unless the
 folder already holds `**/*.jsonl.gz` (e.g. the demo generator's `landing/web/events`), then

@@ -1,6 +1,6 @@
 """Throughput of the stand-in: records/s a client walking every page receives.
 
-    uv run python -m ingestion.demo.standin.bench --records 200000 [--data-dir DIR]
+    uv run python -m benchmarks.standin --records 200000 [--data-dir DIR]
 
 Builds (or reuses) a synthetic vendor store with `--records` rows in contacts, tickets,
 ticket_events (two child events each) and email_events, starts the server in a separate
@@ -296,7 +296,7 @@ def measure(data_dir: Path, sizes=(100, 1000), in_process: bool = False,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ingestion.demo.standin.bench",
+    p = argparse.ArgumentParser(prog="python -m benchmarks.standin",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, default=200_000)
     p.add_argument("--data-dir", help="existing data dir to serve (default: synthetic store)")
