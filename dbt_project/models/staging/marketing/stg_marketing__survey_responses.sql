@@ -18,7 +18,7 @@ renamed as (
         {{ normalize_email('email') }} as email,
 
         ---------- answer
-        {{ accepted_or_other('survey', ['nps', 'ces']) }} as survey_type,
+        {{ accepted_or_other('survey', ['nps', 'csat', 'ces']) }} as survey_type,
         {{ accepted_or_other("replace(replace(trim(" ~ adapter.quote('trigger') ~ "), '-', '_'), ' ', '_')",
             ['relationship', 'post_purchase', 'post_support']) }} as survey_trigger,
         score,
