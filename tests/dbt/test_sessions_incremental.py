@@ -1,0 +1,123 @@
+"""Incremental web sessions equal a full refresh.
+
+Web events arrive in four loads on a throwaway warehouse (dlt-shaped raw tables, the other
+sources from raw_rows.py): late events inside, before and between stored sessions (one
+bridges two sessions into one), a gap of exactly 30 minutes and one of 30 min + 1 s across
+loads, an order arriving late, a device keyed by its app user id, and a new device.
+`dbt build --select +fct_web_sessions` runs incrementally after each load (hand-worked
+session counts are checked on the way); at the end `--full-refresh` must give identical rows,
+every column, for int_web__sessions and fct_web_sessions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.dbt.helpers import failures, query, run_dbt, write_raw_tables
+from tests.dbt.raw_rows import LOAD_1, RAW, _event
+
+pytestmark = pytest.mark.timeout(900)
+
+DAY_S = 86_400
+LOADS = [f"{1_733_000_000 + i * DAY_S}.5" for i in range(4)]
+# load 4 comes 2 h after load 3: inside the 6 h lookback, so load 3 is reprocessed too
+LOADS[3] = f"{1_733_000_000 + 2 * DAY_S + 7_200}.5"
+
+
+def ev(mid, at, anon="dA", typ="page", **kw):
+    kw.setdefault("page_path", f"/{mid}")
+    return _event(mid, typ, f"2024-05-01T{at}", anon=anon, **kw)
+
+
+BATCHES = [
+    [  # load 1
+        ev("a1", "10:00:00"), ev("a2", "10:10:00"),  # dA session 1
+        ev("a4", "11:00:00"), ev("a5", "11:05:00"),  # dA session 2 (50 min gap)
+        ev("b2", "09:00:00", anon="dB", referrer="https://www.google.com/"),
+        ev("e1", "10:00:00", anon="dE"),
+        ev("f1", "12:00:00", anon="dF", utm_source="newsletter", utm_medium="email",
+           utm_campaign="spring_sale"),
+    ],
+    [  # load 2
+        ev("a3", "10:35:00"),  # late: 25 min after session 1, 25 min before session 2 -> merge
+        ev("b3", "09:20:00", anon="dB"),  # appends to dB's session
+        ev("e2", "10:30:00", anon="dE"),  # exactly 30 min after e1: same session
+        ev("u1", "15:00:00", anon=None, user="u-only"),  # keyed by the app user id
+    ],
+    [  # load 3
+        ev("b1", "08:40:00", anon="dB", utm_source="google", utm_medium="cpc"),  # before start
+        ev("b4", "12:00:00", anon="dB"),  # a new session of dB
+        ev("e3", "11:00:01", anon="dE"),  # 30 min 1 s after e2: new session
+        ev("c1", "13:00:00", anon="dC"),  # a new device
+        ev("a6", "10:50:00", typ="track", event="Order Completed", order_id="o1", revenue=90.0,
+           page_path=None),  # a late order inside dA's merged session
+    ],
+    [  # load 4 (2 h later)
+        ev("f0", "11:45:00", anon="dF", typ="identify", user="u-f", page_path=None),
+        ev("u2", "15:10:00", anon=None, user="u-only", typ="track", event="Product Viewed",
+           page_path=None),
+    ],
+]
+
+# (device_key -> sessions) after each load, worked out by hand
+EXPECTED_SESSIONS = [
+    {"anonymous_id:dA": 2, "anonymous_id:dB": 1, "anonymous_id:dE": 1, "anonymous_id:dF": 1},
+    {"anonymous_id:dA": 1, "anonymous_id:dB": 1, "anonymous_id:dE": 1, "anonymous_id:dF": 1,
+     "app_user_id:u-only": 1},
+    {"anonymous_id:dA": 1, "anonymous_id:dB": 2, "anonymous_id:dE": 2, "anonymous_id:dF": 1,
+     "app_user_id:u-only": 1, "anonymous_id:dC": 1},
+    {"anonymous_id:dA": 1, "anonymous_id:dB": 2, "anonymous_id:dE": 2, "anonymous_id:dF": 1,
+     "app_user_id:u-only": 1, "anonymous_id:dC": 1},
+]
+MINE = "device_key similar to '(anonymous_id:d[A-F]|app_user_id:u-only)'"
+
+
+def _build(data_dir: Path, target: Path, *extra: str):
+    result = run_dbt(["build", "--select", "+fct_web_sessions", "--indirect-selection",
+                      "cautious", *extra], data_dir, target)
+    assert result.success, failures(result)
+
+
+def _rows(data_dir: Path, relation: str) -> list[tuple]:
+    return query(data_dir, f"select * from {relation} order by session_id")
+
+
+def test_incremental_sessions_equal_full_refresh(tmp_path: Path):
+    data_dir, target = tmp_path / "data", tmp_path / "target"
+    data_dir.mkdir()
+    warehouse = data_dir / "warehouse.duckdb"
+    write_raw_tables(warehouse, {**RAW, "web": {"events": RAW["web"]["events"]}}, LOAD_1)
+    compiled = target / "compiled/cxm/models/intermediate/web/int_web__sessions.sql"
+    for i, batch in enumerate(BATCHES):
+        write_raw_tables(warehouse, {"web": {"events": batch}}, LOADS[i], replace=False)
+        _build(data_dir, target)
+        assert ("touched_devices" in compiled.read_text()) == (i > 0)  # incremental after load 1
+        counts = dict(query(data_dir, f"select device_key, count(*) from "
+                                      f"intermediate.int_web__sessions where {MINE} group by 1"))
+        assert counts == EXPECTED_SESSIONS[i], i
+
+    # hand-worked end state
+    a = query(data_dir, "select session_start_at::varchar, session_end_at::varchar, event_count, "
+                        "first_event_id, has_order, revenue from core.fct_web_sessions "
+                        "where device_key = 'anonymous_id:dA'")
+    assert a == [("2024-05-01 10:00:00+00", "2024-05-01 11:05:00+00", 6, "a1", True, 90.0)]
+    b = query(data_dir, "select first_event_id, event_count, channel_group from "
+                        "core.fct_web_sessions where device_key = 'anonymous_id:dB' "
+                        "order by session_start_at")
+    assert b == [("b1", 3, "Paid Search"), ("b4", 1, "Direct")]
+    f = query(data_dir, "select first_event_id, app_user_id, channel_group, campaign_id "
+                        "from core.fct_web_sessions where device_key = 'anonymous_id:dF'")
+    assert f == [("f0", "u-f", "Direct", None)]  # the identify at 11:45 is now the first event
+    assert query(data_dir, "select event_count, is_bounce from core.fct_web_sessions "
+                           "where device_key = 'app_user_id:u-only'") == [(2, False)]
+
+    incremental = {r: _rows(data_dir, r) for r in ("intermediate.int_web__sessions",
+                                                   "core.fct_web_sessions")}
+    _build(data_dir, target, "--full-refresh")
+    assert "touched_devices" not in compiled.read_text()
+    for relation, rows in incremental.items():
+        full = _rows(data_dir, relation)
+        assert len(full) == len(rows)
+        assert full == rows, relation
