@@ -3,8 +3,11 @@
     python -m benchmarks.stage generate <data_dir> <scale>
     python -m benchmarks.stage ingest <data_dir> <source>
     python -m benchmarks.stage ceiling <data_dir> <source>
+    python -m benchmarks.stage dbt <data_dir> "<dbt args>"          (warehouse benchmark)
+    python -m benchmarks.stage warehouse_ceiling <data_dir> <steps|all>
+    python -m benchmarks.stage append_web <data_dir> <fraction>
 
-Prints one JSON line with the stage's row count.
+Prints one JSON line with the stage's result (row count, dbt node timings, ...).
 """
 
 from __future__ import annotations
@@ -65,9 +68,44 @@ def ceiling(base: Path, source: str) -> dict:
     return {"rows": rows}
 
 
+def dbt(base: Path, args: str) -> dict:
+    """`dbt <args>` in process on base/warehouse.duckdb; per-node timings from run_results."""
+    from tests.dbt.helpers import run_dbt
+
+    target = base / "target_bench"
+    (target / "run_results.json").unlink(missing_ok=True)
+    result = run_dbt(args.split(), base, target)
+    run_results = target / "run_results.json"
+    results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
+    nodes = [{"unique_id": r["unique_id"], "status": r["status"],
+              "seconds": r["execution_time"], "relation": r.get("relation_name")}
+             for r in results]
+    return {"success": bool(result.success), "nodes": nodes}
+
+
+def warehouse_ceiling(base: Path, steps: str) -> dict:
+    from benchmarks.ceiling import RESULT_TABLES, STEPS, run_ceiling
+
+    names = list(STEPS) if steps == "all" else steps.split(",")
+    out = base / "ceiling.duckdb"
+    seconds = run_ceiling(base / "warehouse.duckdb", out, names)
+    with duckdb.connect(str(out), read_only=True) as con:
+        rows = {n: con.sql(f"select count(*) from {RESULT_TABLES[n]}").fetchall()[0][0]
+                for n in names}
+    return {"seconds": seconds, "rows": rows}
+
+
+def append_web(base: Path, fraction: str) -> dict:
+    from benchmarks.append import append_web_events
+
+    path, rows = append_web_events(base, float(fraction))
+    return {"rows": rows, "file": str(path)}
+
+
 def main(argv: list[str]) -> None:
     stage, base, arg = argv[0], Path(argv[1]), argv[2]
-    fn = {"generate": generate, "ingest": ingest, "ceiling": ceiling}[stage]
+    fn = {"generate": generate, "ingest": ingest, "ceiling": ceiling, "dbt": dbt,
+          "warehouse_ceiling": warehouse_ceiling, "append_web": append_web}[stage]
     print(json.dumps(fn(base, arg)))
 
 

@@ -1,6 +1,6 @@
 """Benchmark of the identity graph's connected components (not a test; run by hand).
 
-    uv run python -m tests.dbt.bench_identity_components [--scale 1.0] [--data-dir DIR]
+    uv run python -m benchmarks.identity_components [--scale 1.0] [--data-dir DIR]
 
 Builds a synthetic graph straight into `intermediate.int_identity__nodes` / `__edges` of a
 throwaway warehouse — stars (one person, several identifiers), chains with random node

@@ -1,0 +1,254 @@
+"""The ceiling: hand-written DuckDB SQL computing the warehouse's key results straight from the
+raw tables, no dbt, no staging views, no tests. The benchmark compares dbt against it.
+
+    run_ceiling(warehouse, out_db)            # every step, returns seconds per step
+    run_ceiling(warehouse, out_db, ["identity_records", ...])
+
+Named steps in dependency order (STEPS), each a function of a DuckDB connection in which the
+raw warehouse is attached read-only as `wh` and results are tables of the ceiling's own file:
+
+- identity_records / identity_nodes / identity_edges / identity_components /
+  identity_identifiers: the same identifier graph as int_identity__* (same records, staging
+  dedupe and junk lists, same anchor order), connected components by min-label propagation
+  with pointer jumping; `identifiers` has the same columns and customer_id as
+  int_identity__identifiers.
+- web_sessions: 30-minute sessionisation of the web events per person (customer_id of the
+  device, else of the user id, else the device itself), page views, bounce (one page view and
+  no other event).
+
+Touchpoints and customer_360 are to be added as further steps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+import yaml
+
+PROJECT_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "dbt_project.yml"
+TYPES = ("crm_contact_id", "support_user_id", "marketing_profile_id", "app_user_id", "email",
+         "anonymous_id")
+SESSION_TIMEOUT_MINUTES = 30
+MAX_ROUNDS = 200
+
+
+def _literals(values: Sequence[object]) -> str:
+    return "(" + ", ".join("'" + str(v).lower().replace("'", "''") + "'" for v in values) + ")"
+
+
+def _vars() -> dict:
+    return yaml.safe_load(PROJECT_YML.read_text())["vars"]
+
+
+def clean_id(col: str) -> str:
+    junk = _literals(_vars()["identity_junk_values"])
+    return (f"(case when lower(trim(cast({col} as varchar))) in {junk} then null "
+            f"else trim(cast({col} as varchar)) end)")
+
+
+def clean_email(col: str) -> str:
+    v = f"lower(trim(cast({col} as varchar)))"
+    junk, junk_emails = _literals(_vars()["identity_junk_values"]), _literals(
+        _vars()["identity_junk_emails"])
+    return (f"(case when {v} in {junk} or {v} in {junk_emails} then null "
+            rf"when regexp_full_match({v}, '[^@\s]+@[^@\s]+\.[^@\s.]+') then {v} end)")
+
+
+LOADED = "to_timestamp(cast(_dlt_load_id as double))"
+
+
+def _latest(table: str, key: str, order: str) -> str:
+    return (f"select * from {table} qualify row_number() over "
+            f"(partition by {key} order by {order}) = 1")
+
+
+def identity_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Every identity-bearing record of every source (latest version per key), one row each,
+    one column per identifier type."""
+    upd = f"updated_at desc nulls last, {LOADED} desc"
+    con.execute(f"""
+    create or replace table records as
+    with
+    contacts as ({_latest('wh.raw_crm.contacts', 'trim(id)', upd)}),
+    orders as ({_latest('wh.raw_crm.orders', 'trim(id)', upd)}),
+    users as ({_latest('wh.raw_support.users', 'id', upd)}),
+    tickets as ({_latest('wh.raw_support.tickets', 'id', upd)}),
+    profiles as ({_latest('wh.raw_marketing.profiles', 'trim(id)',
+                          f'updated desc nulls last, {LOADED} desc')}),
+    surveys as ({_latest('wh.raw_marketing.survey_responses', 'trim(response_id)',
+                         f'{LOADED} desc')}),
+    redemptions as ({_latest('wh.raw_marketing.coupon_redemptions', 'trim(id)',
+                             f'updated desc nulls last, {LOADED} desc')}),
+    assignments as ({_latest('wh.raw_marketing.experiment_assignments',
+                             'trim(experiment_id), trim(anonymous_id)', f'{LOADED} desc')}),
+    web as (
+        select {clean_id('anonymous_id')} as anonymous_id, {clean_id('user_id')} as app_user_id,
+               {clean_email('traits_email')} as email, min("timestamp") as seen_at
+        from wh.raw_web.events
+        group by all
+    ),
+    unioned as (
+        select coalesce(created_at, updated_at, {LOADED}) as seen_at, trim(id) as crm_contact_id,
+               null as support_user_id, null as marketing_profile_id,
+               app_user_id, email, null as anonymous_id
+        from contacts
+        union all
+        select coalesce(created_at, updated_at, {LOADED}), external_id, cast(id as varchar),
+               null, null, email, null
+        from users where coalesce(lower(trim(role)), 'end-user') = 'end-user'
+        union all
+        select coalesce(created, updated, {LOADED}), null, null, trim(id), external_id, email,
+               null
+        from profiles
+        union all
+        select s.submitted_at, s.contact_id, cast(t.requester_id as varchar), null, null,
+               s.email, null
+        from surveys s left join tickets t on t.id = s.ticket_id
+        union all
+        select r.redeemed_at, {clean_id('o.contact_id')}, null, r.profile_id, null, r.email, null
+        from redemptions r left join orders o on trim(o.id) = {clean_id('r.order_id')}
+        union all
+        select assigned_at, null, null, null, user_id, null, anonymous_id from assignments
+        union all
+        select seen_at, null, null, null, app_user_id, email, anonymous_id from web
+    )
+    select row_number() over () as record_id, seen_at,
+           {', '.join(f"{clean_email(t) if t == 'email' else clean_id(t)} as {t}"
+                      for t in TYPES)}
+    from unioned
+    where coalesce({', '.join(TYPES)}) is not null
+    """)
+
+
+def identity_nodes(con: duckdb.DuckDBPyConnection) -> None:
+    """Distinct identifiers; node_id in anchor order (first seen, type rank, value)."""
+    con.execute(f"""
+    create or replace table observations as
+    {' union all '.join(
+        f"select record_id, seen_at, '{t}' as identifier_type, {t} as identifier_value, "
+        f"{i + 1} as type_rank from records where {t} is not null"
+        for i, t in enumerate(TYPES))}
+    """)
+    con.execute("""
+    create or replace table nodes as
+    select row_number() over (order by min(seen_at), type_rank, identifier_value) as node_id,
+           identifier_type, identifier_value
+    from observations group by identifier_type, identifier_value, type_rank
+    """)
+
+
+def identity_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Each record's identifiers linked as a star around its smallest node."""
+    con.execute("""
+    create or replace table edges as
+    with rn as (
+        select o.record_id, n.node_id from observations o
+        join nodes n using (identifier_type, identifier_value)
+    ), hubs as (select record_id, min(node_id) as hub from rn group by record_id)
+    select distinct h.hub as a, rn.node_id as b
+    from rn join hubs h using (record_id) where rn.node_id <> h.hub
+    """)
+
+
+def identity_components(con: duckdb.DuckDBPyConnection) -> None:
+    """Connected components: every node takes the smallest label among itself and its
+    neighbours, then jumps to its label's label; repeat until nothing changes."""
+    con.execute("create or replace temp table both_ways as "
+                "select a, b from edges union all select b, a from edges")
+    con.execute("create or replace table components as "
+                "select node_id, node_id as label from nodes")
+    for _ in range(MAX_ROUNDS):
+        con.execute("""
+        create or replace temp table hooked as
+        select c.node_id, least(c.label, coalesce(m.label, c.label)) as label
+        from components c
+        left join (select w.a as node_id, min(c.label) as label
+                   from both_ways w join components c on c.node_id = w.b group by w.a) m
+            using (node_id)
+        """)
+        con.execute("""
+        create or replace temp table jumped as
+        select h.node_id, least(h.label, p.label) as label
+        from hooked h join hooked p on p.node_id = h.label
+        """)
+        changed = con.sql("select count(*) from jumped j join components c using (node_id) "
+                          "where j.label <> c.label").fetchall()[0][0]
+        con.execute("create or replace table components as select * from jumped")
+        if changed == 0:
+            return
+    raise RuntimeError(f"components did not converge in {MAX_ROUNDS} rounds")
+
+
+def identity_identifiers(con: duckdb.DuckDBPyConnection) -> None:
+    """identifier -> customer_id = md5('<type>:<value>') of the component's anchor."""
+    con.execute("""
+    create or replace table identifiers as
+    select n.identifier_type, n.identifier_value,
+           md5(a.identifier_type || ':' || a.identifier_value) as customer_id, n.node_id
+    from nodes n join components c using (node_id) join nodes a on a.node_id = c.label
+    """)
+
+
+def web_sessions(con: duckdb.DuckDBPyConnection) -> None:
+    """Sessions: a person's events with gaps of at most SESSION_TIMEOUT_MINUTES."""
+    con.execute(f"""
+    create or replace table sessions as
+    with ids as (select identifier_type, identifier_value, customer_id from identifiers
+                 where identifier_type in ('anonymous_id', 'app_user_id')),
+    ev as (
+        select coalesce(d.customer_id, u.customer_id, 'anon:' || e.anonymous_id) as owner,
+               e."timestamp" as ts, lower(trim(e.type)) = 'page' as is_page
+        from (select {clean_id('anonymous_id')} as anonymous_id, {clean_id('user_id')} as user_id,
+                     "timestamp", type from wh.raw_web.events) e
+        left join ids d
+            on d.identifier_type = 'anonymous_id' and d.identifier_value = e.anonymous_id
+        left join ids u
+            on u.identifier_type = 'app_user_id' and u.identifier_value = e.user_id
+        where coalesce(e.anonymous_id, e.user_id) is not null
+    ),
+    marked as (
+        select *, case when ts - lag(ts) over w <= interval {SESSION_TIMEOUT_MINUTES} minutes
+                       then 0 else 1 end as is_new
+        from ev window w as (partition by owner order by ts)
+    ),
+    numbered as (select *, sum(is_new) over (partition by owner order by ts
+                 rows unbounded preceding) as session_number from marked)
+    select owner, session_number, min(ts) as started_at, max(ts) as ended_at,
+           count(*) as events, count(*) filter (where is_page) as page_views,
+           count(*) = 1 and count(*) filter (where is_page) = 1 as is_bounce
+    from numbered group by owner, session_number
+    """)
+
+
+STEPS: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    "identity_records": identity_records,
+    "identity_nodes": identity_nodes,
+    "identity_edges": identity_edges,
+    "identity_components": identity_components,
+    "identity_identifiers": identity_identifiers,
+    "web_sessions": web_sessions,
+}
+IDENTITY_STEPS = [s for s in STEPS if s.startswith("identity_")]
+RESULT_TABLES = {"identity_identifiers": "identifiers", "web_sessions": "sessions",
+                 "identity_nodes": "nodes", "identity_edges": "edges",
+                 "identity_records": "records", "identity_components": "components"}
+
+
+def run_ceiling(warehouse: Path, out_db: Path, steps: Sequence[str] | None = None,
+                threads: int | None = None) -> dict[str, float]:
+    """Run the steps (all by default) in order; seconds per step."""
+    out_db.unlink(missing_ok=True)
+    seconds: dict[str, float] = {}
+    with duckdb.connect(str(out_db)) as con:
+        if threads:
+            con.execute(f"set threads = {threads}")
+        con.execute("set preserve_insertion_order = false")
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        for name in steps or list(STEPS):
+            started = time.perf_counter()
+            STEPS[name](con)
+            seconds[name] = time.perf_counter() - started
+    return seconds

@@ -1,0 +1,112 @@
+"""The warehouse benchmark's code paths at XS: the ceiling's identity equals dbt's, the
+replicated graph has factor x the components, the report lists every stage, the appended
+events are new events."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.append import append_web_events, new_events
+from benchmarks.ceiling import IDENTITY_STEPS, run_ceiling
+from benchmarks.replicate import replicate
+from benchmarks.warehouse import SUBSET, Timed, WarehouseRun, detail_rows, summary_rows
+
+
+def _copy_warehouse(company, dest: Path) -> Path:
+    """dbt-duckdb keeps the company's database open in this process: work on a copy."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in company.base.glob("warehouse.duckdb*"):
+        shutil.copy(f, dest / f.name)
+    return dest / "warehouse.duckdb"
+
+
+def test_ceiling_identity_equals_dbt(company, tmp_path):
+    warehouse = _copy_warehouse(company, tmp_path / "wh")
+    run_ceiling(warehouse, tmp_path / "ceiling.duckdb", IDENTITY_STEPS)
+    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        n, customers = con.sql("select count(*), count(distinct customer_id) "
+                               "from wh.intermediate.int_identity__identifiers").fetchall()[0]
+        mismatched = con.sql("""
+            select count(*) from identifiers c
+            full join wh.intermediate.int_identity__identifiers d
+                using (identifier_type, identifier_value)
+            where c.customer_id is distinct from d.customer_id
+        """).fetchall()[0][0]
+        ours = con.sql("select count(*), count(distinct customer_id) from identifiers"
+                       ).fetchall()[0]
+    assert n > 1000 and customers > 100
+    assert ours == (n, customers)
+    assert mismatched == 0
+
+
+def test_replicated_graph_has_factor_times_the_components(company, tmp_path):
+    warehouse = _copy_warehouse(company, tmp_path / "wh")
+    replicate(warehouse, tmp_path / "x3.duckdb", 3)
+    run_ceiling(warehouse, tmp_path / "c1.duckdb", IDENTITY_STEPS)
+    run_ceiling(tmp_path / "x3.duckdb", tmp_path / "c3.duckdb", IDENTITY_STEPS)
+
+    def counts(db: Path) -> tuple[int, int]:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.sql("select count(*), count(distinct customer_id) from identifiers"
+                           ).fetchall()[0]
+
+    n1, c1 = counts(tmp_path / "c1.duckdb")
+    assert counts(tmp_path / "c3.duckdb") == (3 * n1, 3 * c1)
+
+
+def test_report_has_every_row():
+    t = Timed(10.0, 500.0, 1234)
+    run = WarehouseRun(
+        scale="S", raw_events=1000, full=Timed(100.0, 900.0, 5000),
+        ceiling_all=Timed(40.0, 800.0, 4000), subset_build=Timed(30.0, 700.0, 50),
+        subset_run=Timed(20.0, 600.0, 50), ceiling_identity=Timed(10.0, 300.0, 50),
+        startup=Timed(5.0, 200.0), increment_ingest=Timed(3.0, 100.0, 10),
+        increment_build=Timed(25.0, 900.0), prepare={"generate": t, "ingest web": t},
+        models=[("stg_web__events", 1000, 1.5), ("int_identity__identifiers", 50, 2.0)],
+        ceiling_steps=[("identity_records", 60, 1.0), ("web_sessions", 200, 3.0)])
+    summary = "\n".join(summary_rows(run))
+    for step in ("prepare: generate", "prepare: ingest web", "dbt build (full)",
+                 "minus dbt start-up", f"dbt build --select {SUBSET}",
+                 f"dbt run --select {SUBSET}", "dbt start-up", "ceiling: all steps",
+                 "ceiling: identity steps", "new file + ingest web",
+                 "dbt build after +1% web events"):
+        assert step in summary, step
+    assert "| 100.0 | 900 | 40.0 | 2.50 |" in summary  # full / ceiling
+    assert "| 95.0 | 900 | 40.0 | 2.38 |" in summary  # (full - start-up) / ceiling
+    assert "| 30.0 | 700 | 10.0 | 3.00 |" in summary  # identity subset / ceiling identity
+    assert "(25% of full build)" in summary
+    detail = "\n".join(detail_rows(run))
+    for name in ("stg_web__events", "int_identity__identifiers", "identity_records",
+                 "web_sessions"):
+        assert f"| {name} |" in detail
+
+
+def test_new_events_are_new_and_a_week_later():
+    lines = ['{"messageId":"m1","type":"page","timestamp":"2024-11-01T07:18:28.235Z",'
+             '"sentAt":"2024-11-01T23:59:59.000Z"}', "not json", '{"type":"page"}']
+    out = [json.loads(x) for x in new_events(lines, "t")]
+    assert out == [{"messageId": "m1-t", "type": "page", "timestamp": "2024-11-08T07:18:28.235Z",
+                    "sentAt": "2024-11-08T23:59:59.000Z"}]
+
+
+def test_append_writes_one_percent_into_a_new_partition(tmp_path):
+    day = tmp_path / "landing/web/events/dt=2024-11-02"
+    day.mkdir(parents=True)
+    with gzip.open(day / "part-0000.jsonl.gz", "wt") as f:
+        f.write("\n".join(json.dumps({"messageId": f"m{i}", "timestamp":
+                                      "2024-11-02T10:00:00.000Z"}) for i in range(300)))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema raw_web; create table raw_web.events as "
+                    "select i from range(300) t(i)")
+    path, rows = append_web_events(tmp_path, 0.01)
+    assert rows == 3
+    assert path.parent.name == "dt=2024-11-10"
+    with gzip.open(path, "rt") as f:
+        ids = [json.loads(x)["messageId"] for x in f.read().splitlines()]
+    assert ids == ["m297-bench0", "m298-bench0", "m299-bench0"]
