@@ -16,7 +16,10 @@ raw warehouse is attached read-only as `wh` and results are tables of the ceilin
   device, else of the user id, else the device itself), page views, bounce (one page view and
   no other event).
 
-Touchpoints and customer_360 are to be added as further steps.
+- touchpoints: sessions, email events, orders, tickets and survey answers of resolved
+  customers, one row each.
+- customer_360: one row per customer with first touch, orders, revenue, AOV, sessions, email
+  engagement and tickets.
 """
 
 from __future__ import annotations
@@ -223,6 +226,72 @@ def web_sessions(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def touchpoints(con: duckdb.DuckDBPyConnection) -> None:
+    """Every interaction of a resolved customer: sessions, email events, orders, tickets,
+    survey answers (latest version of each record), with the customer from `identifiers`."""
+    upd = f"updated_at desc nulls last, {LOADED} desc"
+    con.execute(f"""
+    create or replace table touchpoints as
+    with ids as (select * from identifiers),
+    orders as ({_latest('wh.raw_crm.orders', 'trim(id)', upd)}),
+    emails as ({_latest('wh.raw_marketing.email_events', 'trim(id)',
+                        f'updated desc nulls last, {LOADED} desc')}),
+    tickets as ({_latest('wh.raw_support.tickets', 'id', upd)}),
+    surveys as ({_latest('wh.raw_marketing.survey_responses', 'trim(response_id)',
+                         f'{LOADED} desc')}),
+    unioned as (
+        select owner as customer_id, started_at as occurred_at, 'web_session' as kind,
+               null::double as revenue
+        from sessions where owner not like 'anon:%'
+        union all
+        select i.customer_id, e.datetime, 'email_' || lower(trim(e.event_type)), null
+        from emails e join ids i on i.identifier_type = 'marketing_profile_id'
+                                 and i.identifier_value = {clean_id('e.profile_id')}
+        union all
+        select i.customer_id, coalesce(o.hs_external_created_date, o.created_at), 'order',
+               o.hs_total_price
+        from orders o join ids i on i.identifier_type = 'crm_contact_id'
+                                 and i.identifier_value = {clean_id('o.contact_id')}
+        where not coalesce(o.archived, false)
+        union all
+        select i.customer_id, t.created_at, 'support_ticket', null
+        from tickets t join ids i on i.identifier_type = 'support_user_id'
+                                  and i.identifier_value = cast(t.requester_id as varchar)
+        union all
+        select i.customer_id, s.submitted_at, 'survey_' || lower(trim(s.survey)), null
+        from surveys s join ids i
+          on i.identifier_type = 'crm_contact_id'
+         and i.identifier_value = {clean_id('s.contact_id')}
+    )
+    select * from unioned
+    """)
+
+
+def customer_360(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per customer: first touch, orders, revenue, AOV, sessions, email engagement,
+    tickets and latest answers, from `touchpoints`."""
+    con.execute("""
+    create or replace table customer_360 as
+    with customers as (select distinct customer_id from identifiers),
+    agg as (
+        select customer_id,
+               min(occurred_at) as first_touch_at,
+               arg_min(kind, occurred_at) as first_touch_type,
+               count(*) filter (where kind = 'order') as order_count,
+               coalesce(sum(revenue), 0) as total_revenue,
+               sum(revenue) / nullif(count(*) filter (where kind = 'order'), 0) as aov,
+               max(occurred_at) filter (where kind = 'order') as last_order_at,
+               count(*) filter (where kind = 'web_session') as session_count,
+               count(*) filter (where kind = 'email_sent') as emails_sent,
+               count(*) filter (where kind = 'email_opened') as emails_opened,
+               count(*) filter (where kind = 'support_ticket') as ticket_count,
+               max(occurred_at) as last_seen_at
+        from touchpoints group by customer_id
+    )
+    select * from customers left join agg using (customer_id)
+    """)
+
+
 STEPS: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
     "identity_records": identity_records,
     "identity_nodes": identity_nodes,
@@ -230,11 +299,14 @@ STEPS: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
     "identity_components": identity_components,
     "identity_identifiers": identity_identifiers,
     "web_sessions": web_sessions,
+    "touchpoints": touchpoints,
+    "customer_360": customer_360,
 }
 IDENTITY_STEPS = [s for s in STEPS if s.startswith("identity_")]
 RESULT_TABLES = {"identity_identifiers": "identifiers", "web_sessions": "sessions",
                  "identity_nodes": "nodes", "identity_edges": "edges",
-                 "identity_records": "records", "identity_components": "components"}
+                 "identity_records": "records", "identity_components": "components",
+                 "touchpoints": "touchpoints", "customer_360": "customer_360"}
 
 
 def run_ceiling(warehouse: Path, out_db: Path, steps: Sequence[str] | None = None,

@@ -45,6 +45,25 @@ def test_ceiling_identity_equals_dbt(company, tmp_path):
     assert mismatched == 0
 
 
+def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
+    """The ceiling does the same work as the marts it is compared with: per customer, the
+    same orders and revenue as dbt's customer_360."""
+    warehouse = _copy_warehouse(company, tmp_path / "wh")
+    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
+    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        [(customers, with_orders, mismatched)] = con.sql("""
+            select count(*), count(*) filter (where d.order_count > 0),
+                   count(*) filter (where c.order_count is distinct from d.order_count
+                       or abs(c.total_revenue - d.total_revenue) > 0.005)
+            from (select customer_id, coalesce(order_count, 0) as order_count,
+                         coalesce(total_revenue, 0) as total_revenue from customer_360) c
+            full join wh.customer.customer_360 d using (customer_id)
+        """).fetchall()
+    assert customers > 500 and with_orders > 100
+    assert mismatched == 0
+
+
 def test_replicated_graph_has_factor_times_the_components(company, tmp_path):
     warehouse = _copy_warehouse(company, tmp_path / "wh")
     replicate(warehouse, tmp_path / "x3.duckdb", 3)
