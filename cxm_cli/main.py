@@ -37,6 +37,17 @@ def demo_settings(base_url: str, base: Path, token: str = DEMO_TOKEN) -> dict[st
     }
 
 
+def demo_env(base_url: str, base: Path, token: str = DEMO_TOKEN) -> dict[str, str]:
+    """`demo_settings` as the environment variables a deployment would set (dlt reads
+    `SOURCES__<SOURCE>__<OPTION>`), so the Dagster job reads the same config a real user
+    writes; plus `CXM_DATA_DIR`."""
+    env = {"CXM_DATA_DIR": str(base)}
+    for source, options in demo_settings(base_url, base, token).items():
+        for option, value in options.items():
+            env[f"SOURCES__{source.upper()}__{option.upper()}"] = str(value)
+    return env
+
+
 def _reset_demo_dir(base: Path, force: bool) -> None:
     """Start the demo from an empty data dir; never wipe data that a demo did not make."""
     if not base.exists() or not any(base.iterdir()):
