@@ -24,18 +24,20 @@ _SOURCE_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 _SOURCE_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 
 
-def prepare_environment() -> None:
-    """What the dbt subprocesses need from this process' environment.
-
-    - `dbt` on PATH: the one installed beside this Python (a venv run without activation
-      has no `.venv/bin` on PATH, and dagster-dbt looks `dbt` up there).
-    - `CXM_DATA_DIR` absolute: profiles.yml reads it and dbt runs in dbt_project/, where a
-      relative value would point somewhere else than here.
-    """
+def dbt_on_path() -> None:
+    """dagster-dbt runs the `dbt` it finds on PATH: make it the one installed beside this
+    Python (a venv used without activation has no `.venv/bin` on PATH)."""
     bindir = str(Path(sys.executable).parent)
     on_path = shutil.which("dbt") is not None and os.environ.get("PATH", "").startswith(bindir)
     if not on_path and Path(bindir, "dbt").exists():
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def prepare_environment() -> None:
+    """What a dbt subprocess of a run needs: `dbt` on PATH and `CXM_DATA_DIR` absolute
+    (profiles.yml reads it and dbt runs in dbt_project/, where a relative value would point
+    somewhere else than here)."""
+    dbt_on_path()
     os.environ["CXM_DATA_DIR"] = str(paths.data_dir())
 
 
@@ -70,7 +72,7 @@ def manifest_is_stale(project: DbtProject) -> bool:
 def parse(project: DbtProject | None = None) -> Path:
     """`dbt parse` into the project's target folder; returns the manifest path."""
     project = project or dbt_project()
-    prepare_environment()
+    dbt_on_path()
     project.preparer.prepare(project)
     return Path(project.manifest_path)
 
@@ -78,7 +80,7 @@ def parse(project: DbtProject | None = None) -> Path:
 def ensure_manifest(project: DbtProject | None = None) -> Path:
     """A manifest that matches the project on disk (parsed now if missing or stale)."""
     project = project or dbt_project()
-    prepare_environment()
+    dbt_on_path()
     project.prepare_if_dev()  # `dagster dev`: always re-parse
     if manifest_is_stale(project):
         parse(project)
