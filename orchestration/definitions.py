@@ -30,6 +30,7 @@ from orchestration.dbt import (
     manifest,
     model_keys_in_schemas,
 )
+from orchestration.expectations import gx_checks
 from orchestration.ingestion import build_ingestion_assets, raw_tables
 from orchestration.project import dbt_cli
 from orchestration.publish import publish
@@ -103,6 +104,8 @@ def _freshness_checks(ingestion: list[dg.AssetsDefinition]) -> list[dg.AssetChec
 
 ingestion_assets = build_ingestion_assets()
 freshness_checks = _freshness_checks(ingestion_assets)
+expectation_checks = [gx_checks(source, tables) for source, tables in raw_tables().items()
+                      if tables]
 exposures = exposure_specs()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", category=dg.SupersessionWarning)
@@ -117,7 +120,7 @@ jobs = build_jobs(_all_keys, _web_keys, _raw_keys)
 
 defs = dg.Definitions(
     assets=[*ingestion_assets, dbt_models, published, *exposures],
-    asset_checks=freshness_checks,
+    asset_checks=[*freshness_checks, *expectation_checks],
     jobs=list(jobs.values()),
     schedules=[nightly_schedule(jobs["nightly"])],
     sensors=[

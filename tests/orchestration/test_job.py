@@ -56,6 +56,13 @@ def test_nightly_materialises_every_asset(pipeline):
 def test_checks_ran_and_error_checks_passed(pipeline):
     summary = pipeline["summary"]
     assert summary.checks_passed > 50
+    gx = [e.asset_check_evaluation_data for e in pipeline["result"].all_events
+          if e.event_type_value == "ASSET_CHECK_EVALUATION"
+          and e.asset_check_evaluation_data.check_name == "gx_suite"]
+    assert {g.asset_key for g in gx} >= {dg.AssetKey(["crm", "contacts"]),
+                                         dg.AssetKey(["web", "events"])}
+    assert all(g.passed for g in gx), [g.asset_key for g in gx if not g.passed]
+    assert "results" in gx[0].metadata
     assert not [c for c in summary.checks_failed if c.endswith("(ERROR)")], summary.checks_failed
 
 
@@ -75,12 +82,13 @@ def test_a_failing_blocking_check_stops_publishing(pipeline):
     base, instance = pipeline["base"], pipeline["instance"]
     published = paths.published_path(base)
     before = published.stat()
-    # plant a duplicate event behind the loader's back: stg_web__events' `unique` test on
-    # event_id (severity ERROR) fails
+    # plant a duplicate event behind the loader's back, dated to an old load (the GX suite
+    # validates the latest load only): stg_web__events' `unique` test on event_id (severity
+    # ERROR) fails
     con = duckdb.connect(str(paths.warehouse_path(base)))
     try:
         con.execute("insert into raw_web.events select * replace "
-                    "(_dlt_id || '-dup' as _dlt_id) from raw_web.events limit 1")
+                    "('0' as _dlt_load_id) from raw_web.events limit 1")
     finally:
         con.close()
     with pytest.MonkeyPatch.context() as mp:

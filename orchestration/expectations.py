@@ -1,0 +1,51 @@
+"""Great Expectations suites on the raw tables as blocking Dagster asset checks.
+
+One multi-asset check per dlt source validates each of its raw tables after the load
+(expectations/runner.py) and reports the validation results as check metadata. A failing
+suite blocks what reads the table (staging → marts → published)."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from orchestration.dbt import POOL
+from orchestration.ingestion import RawTable
+
+CHECK_NAME = "gx_suite"
+
+
+def _previous_rows(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) -> int | None:
+    """Row count after the last load made by another run (None if there was none)."""
+    records = context.instance.fetch_materializations(key, limit=5).records
+    for record in records:
+        if record.run_id == context.run_id:
+            continue
+        value = record.asset_materialization.metadata.get("dagster/row_count")
+        return int(value.value) if value is not None else None
+    return None
+
+
+def gx_checks(source: str, tables: list[RawTable]) -> dg.AssetChecksDefinition:
+    specs = [dg.AssetCheckSpec(CHECK_NAME, asset=t.key, blocking=True,
+                               description=f"Great Expectations suite raw_{source}.{t.table}: "
+                                           "columns, non-null keys, unique key, ranges, "
+                                           "row count never below the previous load.")
+             for t in tables]
+
+    @dg.multi_asset_check(name=f"gx_raw_{source}", specs=specs, pool=POOL,
+                          description=f"Great Expectations suites of raw_{source}.")
+    def _check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        from expectations.runner import validate_raw_table
+
+        for t in tables:
+            v = validate_raw_table(source, t.table, _previous_rows(context, t.key))
+            yield dg.AssetCheckResult(
+                asset_key=t.key, check_name=CHECK_NAME, passed=v.success,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description="; ".join(v.failures)[:1000] or None,
+                metadata={"suite": v.suite, "rows_validated": v.rows_validated,
+                          "rows_total": v.rows_total,
+                          "statistics": dg.MetadataValue.json(v.statistics),
+                          "results": dg.MetadataValue.json(v.results)})
+
+    return _check
