@@ -29,6 +29,7 @@ from orchestration.dbt import (
     exposure_specs,
     manifest,
     model_keys_in_schemas,
+    source_keys,
 )
 from orchestration.expectations import gx_checks
 from orchestration.ingestion import build_ingestion_assets, raw_tables
@@ -77,18 +78,16 @@ def _freshness_checks(ingestion: list[dg.AssetsDefinition]) -> list[dg.AssetChec
     freshness checks on the raw assets: a raw table whose last load is older than the bound
     fails the check (ERROR when `error_after` is set, else WARN)."""
     mf = manifest()
+    produced = {k for a in ingestion for k in a.keys}
     by_bound: dict[tuple[timedelta, dg.AssetCheckSeverity], list[dg.AssetKey]] = {}
-    keys = {t.key: t for tables in raw_tables(mf).values() for t in tables}
-    for props in mf["sources"].values():
-        spec_key = next((k for k, t in keys.items()
-                         if k.path == [props["source_name"], props["name"]]), None)
-        freshness = props.get("freshness") or {}
+    for uid, key in source_keys(mf).items():
+        freshness = mf["sources"][uid].get("freshness") or {}
         for level, severity in (("error_after", dg.AssetCheckSeverity.ERROR),
                                 ("warn_after", dg.AssetCheckSeverity.WARN)):
             bound = freshness.get(level) or {}
-            if spec_key is not None and bound.get("count") and bound.get("period"):
+            if key in produced and bound.get("count") and bound.get("period"):
                 delta = bound["count"] * PERIODS[bound["period"]]
-                by_bound.setdefault((delta, severity), []).append(spec_key)
+                by_bound.setdefault((delta, severity), []).append(key)
                 break
     checks: list[dg.AssetChecksDefinition] = []
     with warnings.catch_warnings():

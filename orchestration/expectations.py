@@ -18,7 +18,7 @@ def _previous_rows(context: dg.AssetCheckExecutionContext, key: dg.AssetKey) -> 
     """Row count after the last load made by another run (None if there was none)."""
     records = context.instance.fetch_materializations(key, limit=5).records
     for record in records:
-        if record.run_id == context.run_id:
+        if record.run_id == context.op_execution_context.run_id:
             continue
         value = record.asset_materialization.metadata.get("dagster/row_count")
         return int(value.value) if value is not None else None

@@ -50,10 +50,15 @@ class RunSummary:
         marts = self.marts()
         lines.append(f"  dbt models built: {len(models)}; public marts: "
                      f"{', '.join(marts) if marts else 'none yet'}")
-        lines.append(f"  checks: {self.checks_passed} passed, {len(self.checks_failed)} failed"
-                     + (f" ({'; '.join(self.checks_failed[:8])}"
-                        f"{' …' if len(self.checks_failed) > 8 else ''})"
-                        if self.checks_failed else ""))
+        errors = [c for c in self.checks_failed if c.endswith("(ERROR)")]
+        warns = [c for c in self.checks_failed if c not in errors]
+        lines.append(f"  checks: {self.checks_passed} passed, {len(errors)} failed, "
+                     f"{len(warns)} warned")
+        for label, items in (("failed", errors), ("warned", warns)):
+            for item in items[:8]:
+                lines.append(f"    {label}: {item}")
+            if len(items) > 8:
+                lines.append(f"    … and {len(items) - 8} more")
         if self.failed_steps:
             lines.append(f"  failed steps: {', '.join(self.failed_steps)}")
         if self.published:
