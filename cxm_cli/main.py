@@ -72,6 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     base = paths.data_dir(args.data_dir)
     _reset_demo_dir(base, args.force)
     os.environ["CXM_DATA_DIR"] = str(base)
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # dlt: the summary tells the story
     total = 4
     t = _stage(1, total, f"generating a demo company (scale {args.scale}, seed {args.seed})")
     summary = generate(base, scale=args.scale, seed=args.seed)

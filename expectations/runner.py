@@ -65,7 +65,7 @@ def validate_raw_table(source: str, table: str, previous_rows: int | None = None
         if "_dlt_load_id" in columns:
             where = (f' where _dlt_load_id = (select max(_dlt_load_id) '
                      f'from {dataset}."{table}")')
-        df = con.execute(f'select * from {dataset}."{table}"{where}').fetch_df()
+        df = con.sql(f'select * from {dataset}."{table}"{where}').to_arrow_table().to_pandas()
     finally:
         con.close()
     suite = raw_suite(source, table, previous_rows)
