@@ -61,7 +61,7 @@ def _publish_deps() -> list[dg.AssetKey]:
                 "atomically. What BI tools read (read-only).",
 )
 def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = publish(run_id=context.run_id)
+    report = publish(run_id=context.run.run_id)
     context.log.info(f"published {report.tables} tables of {sorted(report.schemas)} "
                      f"to {report.path} in {report.seconds:.1f}s")
     return dg.MaterializeResult(metadata={

@@ -106,7 +106,8 @@ def publish(base: str | Path | None = None, run_id: str = "manual",
     warehouse = paths.warehouse_path(base)
     target = paths.published_path(base)
     tmp = target.with_name(f"{target.name}.tmp-{run_id}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    # one writer at a time (pool duckdb_writer): any other temp file is a crashed run's
+    for leftover in target.parent.glob(f"{target.name}.tmp-*"):
         leftover.unlink(missing_ok=True)
     report = PublishReport(target)
     con = duckdb.connect(str(tmp))

@@ -38,6 +38,8 @@ def _read(path, sql):
 
 def test_publish_copies_only_public_schemas(tmp_path):
     _warehouse(tmp_path, 1)
+    crashed = paths.published_path(tmp_path).with_name("published.duckdb.tmp-crashed-run")
+    crashed.write_bytes(b"half a file")
     report = publish(tmp_path, run_id="r1")
     assert report.path == paths.published_path(tmp_path)
     assert sorted(report.schemas) == ["core", "customer"]
