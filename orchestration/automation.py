@@ -52,6 +52,14 @@ def nightly_schedule(job: Any) -> dg.ScheduleDefinition:
 # -- new web event files ----------------------------------------------------------------------
 
 def web_events_dir(base: str | Path | None = None) -> Path:
+    """The folder the web source reads: `sources.web.bucket_url` when it is a local path
+    (env `SOURCES__WEB__BUCKET_URL`), else `$CXM_DATA_DIR/landing/web/events`. Remote buckets
+    are not watched: schedule `web_incremental` instead."""
+    url = os.environ.get("SOURCES__WEB__BUCKET_URL", "")
+    if url.startswith("file://"):
+        return Path(url.removeprefix("file://"))
+    if url and "://" not in url:
+        return Path(url)
     return paths.landing_dir(base) / "web" / "events"
 
 

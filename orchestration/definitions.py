@@ -1,8 +1,8 @@
 """Dagster code location of the CX warehouse: one asset graph from every dlt resource through
 every dbt model to the published marts.
 
-    dlt sources (orchestration/ingestion.py)   raw tables, keyed like the dbt sources
-      → dbt models (orchestration/dbt.py)      `dbt build`; dbt tests = asset checks
+    dlt sources (orchestration/raw_assets.py)   raw tables, keyed like the dbt sources
+      → dbt models (orchestration/dbt_models.py)      `dbt build`; dbt tests = asset checks
       → published (orchestration/publish.py)   atomic copy of the public marts for BI
       → exposures                              BI dashboards from dbt's exposures
 
@@ -22,7 +22,7 @@ from orchestration.automation import (
     nightly_schedule,
     web_events_sensor,
 )
-from orchestration.dbt import (
+from orchestration.dbt_models import (
     POOL,
     PUBLIC_SCHEMAS,
     dbt_models,
@@ -31,10 +31,10 @@ from orchestration.dbt import (
     model_keys_in_schemas,
     source_keys,
 )
-from orchestration.expectations import gx_checks
-from orchestration.ingestion import build_ingestion_assets, raw_tables
+from orchestration.gx_checks import gx_checks
 from orchestration.project import dbt_cli
 from orchestration.publish import publish
+from orchestration.raw_assets import build_ingestion_assets, raw_tables
 
 PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 

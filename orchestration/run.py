@@ -37,7 +37,7 @@ class RunSummary:
     published: dict | None = None  # metadata of the `published` materialisation
 
     def marts(self) -> list[str]:
-        from orchestration.dbt import PUBLIC_SCHEMAS
+        from orchestration.dbt_models import PUBLIC_SCHEMAS
         return [k for k in self.materialized if k.split("/")[0] in PUBLIC_SCHEMAS]
 
     def render(self) -> str:
@@ -71,7 +71,7 @@ class RunSummary:
 
 
 def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
-    from orchestration.ingestion import raw_tables
+    from orchestration.raw_assets import raw_tables
 
     raw_keys = {t.key for tables in raw_tables().values() for t in tables}
     summary = RunSummary(result.success, result.run_id)

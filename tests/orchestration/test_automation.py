@@ -23,7 +23,9 @@ def _land(folder, name, mtime):
 
 def test_sensor_requests_a_run_only_for_new_files(tmp_path, monkeypatch):
     monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SOURCES__WEB__BUCKET_URL", raising=False)
     folder = automation.web_events_dir()
+    assert folder == tmp_path / "landing" / "web" / "events"
     sensor = defs.resolve_sensor_def("new_web_event_files")
     instance = dg.DagsterInstance.ephemeral()
 
@@ -50,6 +52,14 @@ def test_sensor_requests_a_run_only_for_new_files(tmp_path, monkeypatch):
     assert len(runs2) == 1 and runs2[0].tags["cxm/new_files"] == "2"
     assert json.loads(cursor2) == {"mtime": 2000.0, "names": ["dt=2026-12-01/part-0000.jsonl.gz"]}
     assert tick(cursor2)[0] == []
+
+
+def test_sensor_watches_a_configured_local_bucket(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCES__WEB__BUCKET_URL", f"file://{tmp_path}/bucket")
+    assert automation.web_events_dir() == tmp_path / "bucket"
+    monkeypatch.setenv("SOURCES__WEB__BUCKET_URL", "s3://events/web")
+    monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path))
+    assert automation.web_events_dir() == tmp_path / "landing" / "web" / "events"
 
 
 class _Hook(BaseHTTPRequestHandler):

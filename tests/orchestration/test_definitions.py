@@ -4,9 +4,9 @@ import dagster as dg
 import pytest
 
 from orchestration import automation
-from orchestration.dbt import exposure_specs, layer_of, manifest, source_keys
+from orchestration.dbt_models import exposure_specs, layer_of, manifest, source_keys
 from orchestration.definitions import dbt_models, defs
-from orchestration.ingestion import raw_tables
+from orchestration.raw_assets import raw_tables
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from cxm_cli.main import demo_env
 from ingestion import paths
 from ingestion.demo.generator import generate
 from ingestion.demo.standin import StandInServer
-from orchestration.dbt import PUBLIC_SCHEMAS
+from orchestration.dbt_models import PUBLIC_SCHEMAS
 from orchestration.definitions import defs
 from orchestration.run import run_job, summarize
 

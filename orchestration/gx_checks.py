@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from orchestration.dbt import POOL
-from orchestration.ingestion import RawTable
+from orchestration.dbt_models import POOL
+from orchestration.raw_assets import RawTable
 
 CHECK_NAME = "gx_suite"
 

@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 
 from ingestion.pipeline import SOURCES, ingest_source, table_counts
-from orchestration.dbt import OWNERS, POOL, TRANSLATOR, manifest
+from orchestration.dbt_models import OWNERS, POOL, TRANSLATOR, manifest
 from orchestration.project import dbt_project
 
 # ingestion calls remote APIs: retry transient failures with exponential backoff

@@ -2,7 +2,7 @@
 
 The translator only overrides `get_asset_spec`: groups per layer / mart schema, owners and a
 `layer` tag. Asset keys stay dagster-dbt's defaults, so a dbt source `crm.contacts` is the
-upstream key `crm/contacts` that the ingestion assets produce (orchestration/ingestion.py).
+upstream key `crm/contacts` that the ingestion assets produce (orchestration/raw_assets.py).
 """
 
 
