@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import time
@@ -37,6 +38,17 @@ def demo_settings(base_url: str, base: Path, token: str = DEMO_TOKEN) -> dict[st
     }
 
 
+def demo_env(base_url: str, base: Path, token: str = DEMO_TOKEN) -> dict[str, str]:
+    """`demo_settings` as the environment variables a deployment would set (dlt reads
+    `SOURCES__<SOURCE>__<OPTION>`), so the Dagster job reads the same config a real user
+    writes; plus `CXM_DATA_DIR`."""
+    env = {"CXM_DATA_DIR": str(base)}
+    for source, options in demo_settings(base_url, base, token).items():
+        for option, value in options.items():
+            env[f"SOURCES__{source.upper()}__{option.upper()}"] = str(value)
+    return env
+
+
 def _reset_demo_dir(base: Path, force: bool) -> None:
     """Start the demo from an empty data dir; never wipe data that a demo did not make."""
     if not base.exists() or not any(base.iterdir()):
@@ -52,31 +64,65 @@ def _reset_demo_dir(base: Path, force: bool) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import os
+
     from ingestion.demo.generator import generate
     from ingestion.demo.standin import StandInServer
-    from ingestion.pipeline import ingest
 
     base = paths.data_dir(args.data_dir)
     _reset_demo_dir(base, args.force)
-    total = 3
+    os.environ["CXM_DATA_DIR"] = str(base)
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # dlt: the summary tells the story
+    total = 4
     t = _stage(1, total, f"generating a demo company (scale {args.scale}, seed {args.seed})")
     summary = generate(base, scale=args.scale, seed=args.seed)
     _done(t, f"{summary.people:,} people, {summary.rows.get('web.events', 0):,} web events")
+    t = _stage(2, total, "loading the Dagster definitions (dbt parse when the models changed)")
+    from orchestration.run import dagster_home, run_job, summarize
+    _done(t)
     with StandInServer(base, token=DEMO_TOKEN) as server:
-        t = _stage(2, total, f"serving the stand-in vendor APIs on {server.base_url}")
+        t = _stage(3, total, f"serving the stand-in vendor APIs on {server.base_url}")
+        # the connectors read their settings from the environment, as in a deployment
+        os.environ.update(demo_env(server.base_url, base))
         _done(t)
-        t = _stage(3, total, "ingesting crm, support, marketing and web with dlt")
-        report = ingest(base, settings=demo_settings(server.base_url, base))
-        _done(t)
+        t = _stage(4, total, "running the Dagster job `nightly` (dlt -> dbt build + tests "
+                             "-> publish), the same job the schedule runs")
+        log = base / "logs" / "demo-run.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as out, contextlib.redirect_stdout(out):  # dbt's chatter
+            result = run_job("nightly", log_level="ERROR")
+        _done(t, f"dbt log: {log}")
+    run = summarize(result)
+    home = dagster_home(base)
     print()
-    print(report.render())
+    print(run.render())
     print()
-    print(f"Warehouse: {paths.warehouse_path(base)}")
-    print("  raw schemas: raw_crm, raw_support, raw_marketing, raw_web")
-    print(f"Explore it: python3 -m uv run python -c \"import duckdb; "
-          f"duckdb.connect('{paths.warehouse_path(base)}', read_only=True)"
-          ".sql('select * from raw_crm.contacts limit 5').show()\"")
+    print(f"Warehouse (pipeline writes): {paths.warehouse_path(base)}")
+    print(f"Published (BI reads):        {paths.published_path(base)}")
+    print(f"  open it read-only: python3 -m uv run python -c \"import duckdb; "
+          f"duckdb.connect('{paths.published_path(base)}', read_only=True)"
+          ".sql('show all tables').show()\"")
+    print(f"Dagster UI with this run:   DAGSTER_HOME={home} CXM_DATA_DIR={base} "
+          "python3 -m uv run dagster dev -h 127.0.0.1")
+    return 0 if run.success else 1
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from orchestration.project import parse
+
+    print(f"dbt manifest: {parse()}")
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import os
+
+    from orchestration.run import run_job, summarize
+
+    os.environ["CXM_DATA_DIR"] = str(paths.data_dir(args.data_dir))
+    run = summarize(run_job(args.job, log_level="INFO"))
+    print(run.render())
+    return 0 if run.success else 1
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -142,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--token", default=DEMO_TOKEN)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("run", help="run a Dagster job in this process (default: nightly)")
+    p.add_argument("--job", default="nightly", choices=["nightly", "web_incremental", "ingest"])
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("parse", help="dbt parse: write the manifest the Dagster assets load")
+    p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("ingest", help="run the dlt sources (config from .dlt/ or env vars)")
     p.add_argument("--source", action="append", choices=["crm", "support", "marketing", "web"],

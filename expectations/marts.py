@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from expectations.version import SUITE_VERSION
+from expectations.suites import SUITE_VERSION, gx_context
 
 
 def between(column: str, low: float | None = None, high: float | None = None):
@@ -39,6 +39,7 @@ class Mart:
     query: str | None = None  # validate this query's result instead of the table
 
     def suite(self, name: str) -> gx.ExpectationSuite:
+        gx_context()
         exps: list = not_null(*self.key)
         if len(self.key) == 1:
             exps.append(gxe.ExpectColumnValuesToBeUnique(column=self.key[0]))
@@ -85,3 +86,13 @@ MARTS: dict[str, Mart] = {
 
 def mart_suite(table: str) -> gx.ExpectationSuite:
     return MARTS[table].suite(table)
+
+
+def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
+    """Columns the suite's expectations read (so only those are loaded)."""
+    cols: list[str] = []
+    for e in suite.expectations:
+        for c in [getattr(e, "column", None), *(getattr(e, "column_list", None) or [])]:
+            if c and c not in cols:
+                cols.append(c)
+    return cols

@@ -1,0 +1,32 @@
+"""`cxm demo` hands the connector settings to the Dagster job as a deployment would: through
+dlt's environment variables."""
+
+from pathlib import Path
+
+import dlt
+
+from cxm_cli.main import demo_env
+from orchestration.run import RunSummary
+
+
+def test_demo_settings_become_dlt_environment_variables(tmp_path: Path, monkeypatch):
+    env = demo_env("http://127.0.0.1:9999", tmp_path, token="tok")
+    assert env["CXM_DATA_DIR"] == str(tmp_path)
+    assert env["SOURCES__CRM__BASE_URL"] == "http://127.0.0.1:9999"
+    assert env["SOURCES__SUPPORT__ACCESS_TOKEN"] == "tok"
+    assert env["SOURCES__WEB__BUCKET_URL"].endswith("landing/web/events")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert dlt.config["sources.crm.base_url"] == "http://127.0.0.1:9999"
+    assert dlt.config["sources.marketing.page_size"] in (1000, "1000")
+
+
+def test_run_summary_renders_failures_and_publish_state():
+    summary = RunSummary(False, "0123456789", raw_rows={"crm/contacts": 12},
+                         materialized=["crm/contacts", "staging/stg_crm__contacts"],
+                         checks_passed=3,
+                         checks_failed=["web/events:gx_suite (ERROR)", "x:y (WARN)"],
+                         failed_steps=["gx_raw_web"])
+    text = summary.render()
+    assert "FAILED" in text and "1 failed, 1 warned" in text
+    assert "crm/contacts" in text and "previous published.duckdb stays" in text

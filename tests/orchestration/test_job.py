@@ -1,0 +1,108 @@
+"""The real Dagster job end to end, once per module: an XS demo company served by the HTTP
+stand-ins, `nightly` executed in process on a real DuckDB file, then a planted failing
+ERROR-severity dbt test that must stop publishing."""
+
+import os
+
+import dagster as dg
+import duckdb
+import pytest
+
+from cxm_cli.main import demo_env
+from ingestion import paths
+from ingestion.demo.generator import generate
+from ingestion.demo.standin import StandInServer
+from orchestration.dbt_models import PUBLIC_SCHEMAS
+from orchestration.definitions import defs
+from orchestration.run import run_job, summarize
+
+pytestmark = pytest.mark.slow
+TOKEN = "job-token"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    base = tmp_path_factory.mktemp("dagster_job")
+    generate(base, scale="XS", seed=11)
+    with pytest.MonkeyPatch.context() as mp, StandInServer(base, token=TOKEN) as server, \
+            dg.instance_for_test() as instance:
+        for name, value in demo_env(server.base_url, base, TOKEN).items():
+            mp.setenv(name, value)
+        mp.delenv("DAGSTER_HOME", raising=False)
+        result = run_job("nightly", instance=instance)
+        yield {"base": base, "result": result, "summary": summarize(result),
+               "instance": instance, "env": dict(os.environ)}
+
+
+def _schemas(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {r[0] for r in con.execute(
+            "select schema_name from information_schema.schemata "
+            "where catalog_name = current_database()").fetchall()}
+    finally:
+        con.close()
+
+
+def test_nightly_materialises_every_asset(pipeline):
+    result, summary = pipeline["result"], pipeline["summary"]
+    assert result.success, summary.render()
+    expected = {k.to_user_string()
+                for k in defs.resolve_job_def("nightly").asset_layer.selected_asset_keys}
+    assert set(summary.materialized) == expected
+    assert summary.raw_rows["crm/contacts"] > 0 and summary.raw_rows["web/events"] > 0
+
+
+def test_checks_ran_and_error_checks_passed(pipeline):
+    summary = pipeline["summary"]
+    assert summary.checks_passed > 50
+    gx = [e.asset_check_evaluation_data for e in pipeline["result"].all_events
+          if e.event_type_value == "ASSET_CHECK_EVALUATION"
+          and e.asset_check_evaluation_data.check_name == "gx_suite"]
+    assert {g.asset_key for g in gx} >= {dg.AssetKey(["crm", "contacts"]),
+                                         dg.AssetKey(["web", "events"]),
+                                         dg.AssetKey(["customer", "customer_360"]),
+                                         dg.AssetKey(["core", "fct_touchpoints"])}
+    assert all(g.passed for g in gx), [g.asset_key for g in gx if not g.passed]
+    assert "results" in gx[0].metadata
+    assert not [c for c in summary.checks_failed if c.endswith("(ERROR)")], summary.checks_failed
+
+
+def test_published_has_the_public_schemas_and_nothing_else(pipeline):
+    base = pipeline["base"]
+    published = paths.published_path(base)
+    assert published.exists()
+    warehouse_public = _schemas(paths.warehouse_path(base)) & set(PUBLIC_SCHEMAS)
+    in_published = _schemas(published) - {"main", "information_schema", "pg_catalog"}
+    assert in_published == warehouse_public
+    assert not [s for s in in_published if s.startswith("raw_")]
+    assert not in_published & {"staging", "intermediate"}
+    assert pipeline["summary"].published["path"] == str(published)
+
+
+def test_a_failing_blocking_check_stops_publishing(pipeline):
+    base, instance = pipeline["base"], pipeline["instance"]
+    published = paths.published_path(base)
+    before = published.stat()
+    # plant a duplicate event behind the loader's back, dated to an old load (the GX suite
+    # validates the latest load only): stg_web__events' `unique` test on event_id (severity
+    # ERROR) fails
+    con = duckdb.connect(str(paths.warehouse_path(base)))
+    try:
+        con.execute("insert into raw_web.events select * replace "
+                    "('0' as _dlt_load_id) from raw_web.events limit 1")
+    finally:
+        con.close()
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in pipeline["env"].items():
+            if name.startswith("SOURCES__") or name == "CXM_DATA_DIR":
+                mp.setenv(name, value)
+        result = run_job("web_incremental", instance=instance)
+    summary = summarize(result)
+    assert not result.success
+    assert any("stg_web__events" in c and "unique" in c for c in summary.checks_failed), \
+        summary.checks_failed
+    assert "published" not in summary.materialized
+    after = published.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == \
+        (before.st_ino, before.st_mtime_ns, before.st_size)
