@@ -103,6 +103,11 @@ def test_a_failing_blocking_check_stops_publishing(pipeline):
     assert any("stg_web__events" in c and "unique" in c for c in summary.checks_failed), \
         summary.checks_failed
     assert "published" not in summary.materialized
+    # dbt build skips what is downstream of the failed test: no web mart was rebuilt
+    assert not {"intermediate/int_web__sessions", "core/fct_web_sessions",
+                "core/fct_touchpoints", "customer/customer_360"} & set(summary.materialized), \
+        summary.materialized
+    assert "staging/stg_web__events" in summary.materialized  # the run did get that far
     after = published.stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == \
         (before.st_ino, before.st_mtime_ns, before.st_size)
