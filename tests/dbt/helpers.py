@@ -97,7 +97,8 @@ def failures(result: dbtRunnerResult) -> list[str]:
     if result.exception is not None:
         out.append(repr(result.exception))
     for r in getattr(result.result, "results", None) or []:
-        if str(r.status) not in ("success", "pass", "warn", "skipped"):
+        # exposures report "no-op": nothing to build, nothing failed
+        if str(r.status) not in ("success", "pass", "warn", "skipped", "no-op"):
             out.append(f"{r.node.unique_id}: {r.status}: {r.message}")
     return out
 
