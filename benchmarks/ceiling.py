@@ -233,35 +233,40 @@ def touchpoints(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
     create or replace table touchpoints as
     with ids as (select * from identifiers),
-    orders as ({_latest('wh.raw_crm.orders', 'trim(id)', upd)}),
-    emails as ({_latest('wh.raw_marketing.email_events', 'trim(id)',
-                        f'updated desc nulls last, {LOADED} desc')}),
-    tickets as ({_latest('wh.raw_support.tickets', 'id', upd)}),
-    surveys as ({_latest('wh.raw_marketing.survey_responses', 'trim(response_id)',
-                         f'{LOADED} desc')}),
+    by_profile as (select identifier_value as k, customer_id from ids
+                   where identifier_type = 'marketing_profile_id'),
+    by_contact as (select identifier_value as k, customer_id from ids
+                   where identifier_type = 'crm_contact_id'),
+    by_support as (select identifier_value as k, customer_id from ids
+                   where identifier_type = 'support_user_id'),
+    orders as (select *, {clean_id('contact_id')} as k
+               from ({_latest('wh.raw_crm.orders', 'trim(id)', upd)})),
+    emails as (select *, {clean_id('profile_id')} as k
+               from ({_latest('wh.raw_marketing.email_events', 'trim(id)',
+                              f'updated desc nulls last, {LOADED} desc')})),
+    tickets as (select *, cast(requester_id as varchar) as k
+                from ({_latest('wh.raw_support.tickets', 'id', upd)})),
+    surveys as (select *, {clean_id('contact_id')} as k
+                from ({_latest('wh.raw_marketing.survey_responses', 'trim(response_id)',
+                               f'{LOADED} desc')})),
     unioned as (
         select owner as customer_id, started_at as occurred_at, 'web_session' as kind,
                null::double as revenue
         from sessions where owner not like 'anon:%'
         union all
         select i.customer_id, e.datetime, 'email_' || lower(trim(e.event_type)), null
-        from emails e join ids i on i.identifier_type = 'marketing_profile_id'
-                                 and i.identifier_value = {clean_id('e.profile_id')}
+        from emails e join by_profile i using (k)
         union all
         select i.customer_id, coalesce(o.hs_external_created_date, o.created_at), 'order',
                o.hs_total_price
-        from orders o join ids i on i.identifier_type = 'crm_contact_id'
-                                 and i.identifier_value = {clean_id('o.contact_id')}
+        from orders o join by_contact i using (k)
         where not coalesce(o.archived, false)
         union all
         select i.customer_id, t.created_at, 'support_ticket', null
-        from tickets t join ids i on i.identifier_type = 'support_user_id'
-                                  and i.identifier_value = cast(t.requester_id as varchar)
+        from tickets t join by_support i using (k)
         union all
         select i.customer_id, s.submitted_at, 'survey_' || lower(trim(s.survey)), null
-        from surveys s join ids i
-          on i.identifier_type = 'crm_contact_id'
-         and i.identifier_value = {clean_id('s.contact_id')}
+        from surveys s join by_contact i using (k)
     )
     select * from unioned
     """)
