@@ -99,10 +99,7 @@ def source_keys(mf: Mapping[str, Any] | None = None) -> dict[str, dg.AssetKey]:
 def model_keys_in_schemas(schemas: tuple[str, ...],
                           mf: Mapping[str, Any] | None = None) -> list[dg.AssetKey]:
     """Asset keys of the enabled models materialised in `schemas` (the public marts)."""
-    mf = mf or manifest()
-    return [TRANSLATOR.get_asset_spec(mf, uid, dbt_project()).key
-            for uid, node in mf["nodes"].items()
-            if node["resource_type"] == "model" and layer_of(node) in schemas]
+    return list(mart_relations(schemas, mf))
 
 
 def mart_relations(schemas: tuple[str, ...],
