@@ -50,3 +50,16 @@
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#-
+  The customer of every identifier of one type, as (<key_column>, customer_id): what a fact
+  joins its record's identifier to, e.g. customers_by_identifier('crm_contact_id', 'contact_id').
+-#}
+{% macro customers_by_identifier(identifier_type, key_column) -%}
+    select
+        identifier_value as {{ key_column }},
+        customer_id
+    from {{ ref('int_identity__identifiers') }}
+    where identifier_type = '{{ identifier_type }}'
+{%- endmacro %}

@@ -9,11 +9,7 @@ email_events as (
 
 profile_customers as (
 
-    select
-        identifier_value as marketing_profile_id,
-        customer_id
-    from {{ ref('int_identity__identifiers') }}
-    where identifier_type = 'marketing_profile_id'
+    {{ customers_by_identifier('marketing_profile_id', 'marketing_profile_id') }}
 
 ),
 

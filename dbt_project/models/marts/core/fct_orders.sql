@@ -33,11 +33,7 @@ coupons as (
 
 contact_customers as (
 
-    select
-        identifier_value as contact_id,
-        customer_id
-    from {{ ref('int_identity__identifiers') }}
-    where identifier_type = 'crm_contact_id'
+    {{ customers_by_identifier('crm_contact_id', 'contact_id') }}
 
 ),
 

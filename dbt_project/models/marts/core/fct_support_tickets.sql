@@ -32,11 +32,7 @@ ratings as (
 
 requester_customers as (
 
-    select
-        identifier_value as support_user_id,
-        customer_id
-    from {{ ref('int_identity__identifiers') }}
-    where identifier_type = 'support_user_id'
+    {{ customers_by_identifier('support_user_id', 'support_user_id') }}
 
 ),
 
