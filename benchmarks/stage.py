@@ -6,6 +6,9 @@
     python -m benchmarks.stage dbt <data_dir> "<dbt args>"          (warehouse benchmark)
     python -m benchmarks.stage warehouse_ceiling <data_dir> <steps|all>
     python -m benchmarks.stage append_web <data_dir> <fraction>
+    python -m benchmarks.stage job <data_dir> <job name>             (end-to-end benchmark)
+    python -m benchmarks.stage pandas <data_dir> all
+    python -m benchmarks.stage extend <data_dir> <scale>             (the same company a day later)
 
 Prints one JSON line with the stage's result (row count, dbt node timings, ...).
 """
@@ -102,10 +105,76 @@ def append_web(base: Path, fraction: str) -> dict:
     return {"rows": rows, "file": str(path)}
 
 
+def generate_extended(base: Path, scale: str) -> dict:
+    """The same company one day later: a new day of CRM, support and marketing changes and
+    web events (the generator's cut moves; unchanged files are not rewritten)."""
+    from ingestion.demo.generator import generate as gen
+    summary = gen(base, scale=scale, seed=42, extend_days=1)
+    return {"rows": int(sum(summary.rows.values())), "web_events": summary.rows["web.events"]}
+
+
+def job(base: Path, name: str) -> dict:
+    """The real Dagster job in this process, against the stand-in APIs (as `cxm demo` runs
+    it), on an ephemeral instance; per-step seconds from the run's event log."""
+    import contextlib
+    import os
+    import time
+
+    import dagster as dg
+
+    from cxm_cli.main import demo_env
+    from ingestion.demo.standin import StandInServer
+
+    os.environ["CXM_DATA_DIR"] = str(base)
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    started = time.perf_counter()
+    import orchestration.definitions  # noqa: F401  (what `dagster dev` loads: dbt manifest)
+    from orchestration.run import run_job, summarize
+    load_seconds = time.perf_counter() - started
+    with StandInServer(base, token="bench") as server, dg.DagsterInstance.ephemeral() as inst:
+        os.environ.update(demo_env(server.base_url, base, token="bench"))
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(sys.stderr):  # dbt's chatter; stdout is the result
+            result = run_job(name, instance=inst, log_level="ERROR")
+        seconds = time.perf_counter() - started
+        steps = step_seconds(inst, result.run_id)
+    run = summarize(result)
+    return {"success": run.success, "seconds": seconds, "load_seconds": load_seconds,
+            "steps": steps, "raw_rows": run.raw_rows,
+            "failed": run.failed_steps + [c for c in run.checks_failed if "(ERROR)" in c]}
+
+
+def step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall seconds per step of a run: STEP_START to STEP_SUCCESS/FAILURE."""
+    start: dict[str, float] = {}
+    out: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        ev = entry.dagster_event
+        if ev is None or not ev.step_key:
+            continue
+        if ev.event_type_value == "STEP_START":
+            start[ev.step_key] = entry.timestamp
+        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and ev.step_key in start:
+            out[ev.step_key] = entry.timestamp - start[ev.step_key]
+    return out
+
+
+def pandas(base: Path, steps: str) -> dict:
+    from benchmarks.pandas_baseline import STEPS, run_pandas
+
+    seconds, frames = run_pandas(base / "warehouse.duckdb",
+                                 None if steps == "all" else steps.split(","))
+    return {"seconds": seconds, "rows": {k: len(v) for k, v in frames.items()
+                                         if k in ("identifiers", "sessions", "touchpoints",
+                                                  "customer_360")},
+            "steps": list(STEPS)}
+
+
 def main(argv: list[str]) -> None:
     stage, base, arg = argv[0], Path(argv[1]), argv[2]
     fn = {"generate": generate, "ingest": ingest, "ceiling": ceiling, "dbt": dbt,
-          "warehouse_ceiling": warehouse_ceiling, "append_web": append_web}[stage]
+          "warehouse_ceiling": warehouse_ceiling, "append_web": append_web, "job": job,
+          "pandas": pandas, "extend": generate_extended}[stage]
     print(json.dumps(fn(base, arg)))
 
 

@@ -160,6 +160,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks.e2e import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cxm", description="Customer-experience warehouse: dlt -> dbt/DuckDB -> Dagster.")
@@ -196,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="dbt parse: write the manifest the Dagster assets load")
     p.set_defaults(func=cmd_parse)
 
+    p = sub.add_parser("bench", add_help=False,
+                       help="end-to-end benchmark at scales (`cxm bench --help`)")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
+
     p = sub.add_parser("ingest", help="run the dlt sources (config from .dlt/ or env vars)")
     p.add_argument("--source", action="append", choices=["crm", "support", "marketing", "web"],
                    help="only this source (repeatable)")
@@ -204,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # its own parser: options go to benchmarks.e2e as they are
+        return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
