@@ -28,6 +28,7 @@ from benchmarks.measure import Measured, run_stage
 KEEP = ("demo", "landing")  # what the generator wrote; everything else the job makes
 PANDAS_MAX_EVENTS = 20_000_000  # beyond this the pandas baseline does not fit in 24 GiB
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+FRESHNESS = "profile freshness: new event file -> customer_360 (sensor run)"
 MARK_START, MARK_END = "<!-- cxm bench: start -->", "<!-- cxm bench: end -->"
 
 
@@ -125,6 +126,14 @@ def bench_scale(scale: str, base: Path, repeats: int, pandas: bool) -> ScaleRun:
     incr = run_stage(["job", str(base), "nightly"])
     run.add("incremental: end to end (job process)", incr)
     job_stages(run, incr, "incremental: ")
+    fresh = run_stage(["freshness", str(base), "-"])
+    run.add(FRESHNESS, fresh)
+    run.notes.append(
+        f"profile freshness at {scale}: {fresh.seconds:.0f} s from the event file landing to "
+        f"the customer's customer_360 row showing it (sensor evaluated at once, then the "
+        f"`{fresh.result['job']}` run it requested; row updated: {fresh.result['updated']}); "
+        f"the sensor polls every {fresh.result['sensor_interval_seconds']} s, which adds up "
+        f"to that much in a deployment")
     return run
 
 
@@ -151,8 +160,8 @@ def table(runs: list[ScaleRun]) -> list[str]:
 
 def ratios(runs: list[ScaleRun]) -> list[str]:
     lines = ["| scale | web events | job runs (s) | dbt / ceiling | dbt / pandas | "
-             "incremental / full | warehouse MB | published MB |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
+             "incremental / full | profile freshness s | warehouse MB | published MB |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         dbt, ceil = r.seconds("dbt build"), r.seconds("ceiling (hand-written SQL, key marts)")
         pdn = r.seconds("pandas baseline (key marts)")
@@ -162,6 +171,7 @@ def ratios(runs: list[ScaleRun]) -> list[str]:
         lines.append(f"| {r.scale} | {r.web_events:,} | "
                      f"{', '.join(f'{s:.0f}' for s in r.job_seconds)} | {fmt(dbt, ceil)} | "
                      f"{fmt(dbt, pdn)} | {fmt(inc, full)} | "
+                     f"{r.seconds(FRESHNESS) or 0:.0f} | "
                      f"{r.size_mb.get('warehouse.duckdb', 0):,.0f} | "
                      f"{r.size_mb.get('published.duckdb', 0):,.0f} |")
     xs = [float(r.web_events) for r in runs]

@@ -9,6 +9,7 @@
     python -m benchmarks.stage job <data_dir> <job name>             (end-to-end benchmark)
     python -m benchmarks.stage pandas <data_dir> all
     python -m benchmarks.stage extend <data_dir> <scale>             (the same company a day later)
+    python -m benchmarks.stage freshness <data_dir> -      (new event file -> customer_360)
 
 Prints one JSON line with the stage's result (row count, dbt node timings, ...).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -170,11 +172,69 @@ def pandas(base: Path, steps: str) -> dict:
             "steps": list(STEPS)}
 
 
+def freshness(base: Path, _: str) -> dict:
+    """Profile freshness: a new event file for a known customer lands; the sensor
+    `new_web_event_files` is evaluated, its run request executes `web_incremental`, and the
+    clock stops when that customer's customer_360 row shows the event (seconds from the file
+    landing; the sensor's polling interval comes on top and is reported apart)."""
+    import contextlib
+    import gzip
+    import os
+    import time
+    from datetime import timedelta
+
+    import dagster as dg
+
+    from orchestration.automation import new_files, web_events_dir
+
+    os.environ["CXM_DATA_DIR"] = str(base)
+    os.environ["SOURCES__WEB__BUCKET_URL"] = str(landing_dir(base) / "web" / "events")
+    from orchestration.definitions import defs
+    from orchestration.run import run_job
+
+    wh = str(base / "warehouse.duckdb")
+    with duckdb.connect(wh, read_only=True) as con:
+        anon, user, customer, last_ts = con.sql("""
+            select e.anonymous_id, e.user_id, i.customer_id, max(e."timestamp") over ()
+            from raw_web.events e
+            join intermediate.int_identity__identifiers i
+              on i.identifier_type = 'app_user_id' and i.identifier_value = trim(e.user_id)
+            order by e."timestamp" desc limit 1""").fetchall()[0]
+    at = last_ts + timedelta(hours=2)
+    stamp = at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    folder = web_events_dir(base)
+    _, cursor = new_files(folder, None)
+    event = {"messageId": f"fresh-{time.time_ns()}", "type": "page", "anonymousId": anon,
+             "userId": user, "timestamp": stamp, "sentAt": stamp, "receivedAt": stamp,
+             "context": {"page": {"path": "/fresh", "url": "https://northwind.example/fresh",
+                                  "title": "Fresh"}}}
+    path = folder / f"dt={at.date().isoformat()}" / f"part-fresh-{time.time_ns()}.jsonl.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(json.dumps(event) + "\n")
+    sensor = defs.get_sensor_def("new_web_event_files")
+    with dg.DagsterInstance.ephemeral() as inst:
+        result = sensor(dg.build_sensor_context(instance=inst, cursor=cursor))
+        requests = result.run_requests or []
+        with contextlib.redirect_stdout(sys.stderr):
+            run = run_job(sensor.job_name, instance=inst, log_level="ERROR") if requests else None
+    seconds = time.perf_counter() - started
+    with duckdb.connect(wh, read_only=True) as con:
+        seen = con.sql("select last_seen_at from customer.customer_360 where customer_id = ?",
+                       params=[customer]).fetchall()
+    updated = bool(seen) and seen[0][0] is not None and seen[0][0] >= at
+    return {"seconds": seconds, "run_requests": len(requests), "job": sensor.job_name,
+            "success": bool(run and run.success), "updated": updated,
+            "sensor_interval_seconds": sensor.minimum_interval_seconds}
+
+
 def main(argv: list[str]) -> None:
     stage, base, arg = argv[0], Path(argv[1]), argv[2]
     fn = {"generate": generate, "ingest": ingest, "ceiling": ceiling, "dbt": dbt,
           "warehouse_ceiling": warehouse_ceiling, "append_web": append_web, "job": job,
-          "pandas": pandas, "extend": generate_extended}[stage]
+          "pandas": pandas, "extend": generate_extended,
+          "freshness": freshness}[stage]
     print(json.dumps(fn(base, arg)))
 
 
