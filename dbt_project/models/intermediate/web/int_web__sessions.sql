@@ -243,6 +243,18 @@ sessions as (
 
 ),
 
+-- GA4 source and medium once per session, so the channel rules read two columns instead of
+-- re-deriving them (regexps and site lists) in every rule: the same as macro channel_group
+sourced as (
+
+    select
+        *,
+        {{ channel_source('utm_source', 'referrer') }} as traffic_source,
+        {{ channel_medium('utm_source', 'utm_medium', 'referrer') }} as traffic_medium
+    from sessions
+
+),
+
 final as (
 
     select
@@ -265,11 +277,10 @@ final as (
         sessions.utm_campaign,
         sessions.utm_content,
         sessions.utm_term,
-        {{ channel_source('sessions.utm_source', 'sessions.referrer') }} as traffic_source,
-        {{ channel_medium('sessions.utm_source', 'sessions.utm_medium', 'sessions.referrer') }}
-            as traffic_medium,
-        {{ channel_group('sessions.utm_source', 'sessions.utm_medium', 'sessions.utm_campaign',
-                         'sessions.referrer') }} as channel_group,
+        sessions.traffic_source,
+        sessions.traffic_medium,
+        {{ channel_group_rules('sessions.traffic_source', 'sessions.traffic_medium',
+                               'lower(sessions.utm_campaign)') }} as channel_group,
         sessions.device_type,
         coalesce(session_orders.order_count, 0) > 0 as has_order,
         coalesce(session_orders.order_count, 0) as order_count,
@@ -280,7 +291,7 @@ final as (
         sessions.first_event_id,
         sessions.last_event_id,
         sessions.last_loaded_at
-    from sessions
+    from sourced as sessions
     left join session_orders
         on session_orders.device_key = sessions.device_key
         and session_orders.session_number = sessions.session_number
