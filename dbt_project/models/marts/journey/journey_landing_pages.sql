@@ -1,6 +1,7 @@
 -- Landing and exit behaviour per page path: sessions that landed on the page, how many
 -- bounced, page views of the page and sessions that ended on it (exits); ranked by bounce and
--- exit rate. docs/metrics.md, "Drop-off points".
+-- exit rate over pages with at least journey_min_sessions_for_rank landings / page views.
+-- docs/metrics.md, "Journey" (drop-off points).
 
 with sessions as (
 
@@ -55,8 +56,15 @@ final as (
 
 )
 
+{% set min_sessions = var('journey_min_sessions_for_rank') %}
+
 select
     *,
-    rank() over (order by bounce_rate desc nulls last) as bounce_rate_rank,
-    rank() over (order by exit_rate desc) as exit_rate_rank
+    -- a rate over a handful of sessions is noise: rank only pages with enough of them
+    case when landing_sessions >= {{ min_sessions }} then rank() over (
+        partition by landing_sessions >= {{ min_sessions }} order by bounce_rate desc
+    ) end as bounce_rate_rank,
+    case when page_views >= {{ min_sessions }} then rank() over (
+        partition by page_views >= {{ min_sessions }} order by exit_rate desc
+    ) end as exit_rate_rank
 from final
