@@ -81,6 +81,47 @@ MARTS: dict[str, Mart] = {
         between("average_order_value", 0), between("session_count", 0),
         rate("email_open_rate"), rate("email_click_rate"),
         between("latest_nps_score", 0, 10), between("open_ticket_count", 0)]),
+    # journey (issue 5): key integrity and metric ranges; attribution is checked per
+    # conversion and model (credits sum to 1, each in [0, 1], no touch credited twice)
+    "journey.journey_steps": Mart(("touchpoint_id",), [
+        *not_null("customer_id", "step_number", "occurred_at", "led_to_conversion"),
+        between("step_number", 1), between("seconds_since_first_touch", 0),
+        one_of("journey_stage", ["visitor", "lead", "customer", "repeat_customer"])]),
+    "journey.journey_funnel": Mart(("cohort_month", "acquisition_channel"), [
+        between("visitors", 1), between("leads", 0), between("customers", 0),
+        between("repeat_customers", 0), rate("visitor_to_lead_rate"),
+        rate("lead_to_customer_rate"), rate("customer_to_repeat_rate"),
+        rate("visitor_to_customer_rate"), between("median_days_to_lead", 0),
+        between("p90_days_to_lead", 0), between("median_days_to_first_order", 0),
+        between("p90_days_to_first_order", 0), between("median_days_to_repeat_order", 0),
+        between("p90_days_to_repeat_order", 0)]),
+    "journey.journey_paths": Mart(("channel_path",), [
+        between("journeys", 1), between("conversions", 0), between("drop_offs", 0),
+        between("path_length", 0), rate("conversion_rate")]),
+    "journey.journey_drop_offs": Mart(("last_channel", "last_touchpoint_type"), [
+        between("drop_offs", 1), rate("share_of_drop_offs"), between("drop_off_rank", 1)]),
+    "journey.journey_landing_pages": Mart(("page_path",), [
+        between("page_views", 1), between("landing_sessions", 0), between("exits", 0),
+        rate("bounce_rate"), rate("exit_rate")]),
+    "journey.attribution": Mart(("order_id", "attribution_model"), [
+        one_of("attribution_model",
+               ["first_touch", "last_touch", "linear", "position_based", "time_decay"]),
+        between("total_credit", 1 - 1e-9, 1 + 1e-9), rate("min_credit"), rate("max_credit"),
+        between("touches_credited_twice", 0, 0), between("revenue_credit_gap", 0, 1e-6)],
+        query="""
+            select
+                order_id, attribution_model,
+                sum(credit) as total_credit, min(credit) as min_credit,
+                max(credit) as max_credit,
+                count(*) - count(distinct touchpoint_id) as touches_credited_twice,
+                abs(sum(revenue_credit) - max(order_revenue)) as revenue_credit_gap
+            from journey.attribution
+            group by order_id, attribution_model"""),
+    "journey.attribution_by_campaign": Mart(("campaign_id", "attribution_model"), [
+        between("attributed_conversions", 0), between("attributed_revenue", 0),
+        between("spend", 0), between("roas", 0), between("cpa", 0),
+        between("coupon_redemptions", 0), between("coupon_discount_cost", 0),
+        rate("coupon_first_order_repeat_rate"), rate("non_coupon_first_order_repeat_rate")]),
 }
 
 

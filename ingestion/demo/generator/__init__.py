@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from . import catalog as C
 from ._util import DAY, NEVER, ts_arr, uniq_int
+from .campaigns import PLANT_SHARE, PLANT_WINDOW_DAYS
 from .commerce import BEHAVIOUR_KINDS, BTYD, GAMMA_GAMMA
 from .config import EXPERIMENT, HORIZON_DAYS, Config, parse_scale
 from .crm import build_crm
@@ -381,7 +382,13 @@ def generate(data_dir: str | Path, scale: str | float = "S", seed: int = 42,
                                              "category_switch": "buys another category"}},
               "lifecycle": {"active_max_days": 90, "at_risk_max_days": 180},
               "horizon_days_after_end": HORIZON_DAYS,
-              "experiment": EXPERIMENT}
+              "experiment": EXPERIMENT,
+              "most_effective_campaign": {
+                  "utm_campaign": w.camps.utm_campaign[w.best_campaign],
+                  "campaign_name": w.camps.name[w.best_campaign],
+                  "why": f"planted: {PLANT_SHARE:.0%} of the paid-search sessions that lead to "
+                         f"an order within {PLANT_WINDOW_DAYS} days are this campaign's "
+                         "(campaigns.plant_effective_campaign)"}}
     put(f"{TRUTH_PREFIX}/model_params.json", (json.dumps(params, indent=2) + "\n").encode())
 
     summary = GenerationSummary(

@@ -232,3 +232,34 @@ def _build_coupons(cfg: Config, cp: Campaigns, seasonal, email, rng):
     cp.coupons = {"code": codes, "campaign": np.array(camp), "discount_type": dtype,
                   "discount_value": np.array(value), "valid_from": vfrom_a,
                   "valid_to": np.array(vto, np.int64), "created": np.array(created, np.int64)}
+
+
+# The planted "most effective campaign" (ground truth for the attribution marts): one always-on
+# paid-search campaign, drawn by seed, wins most paid-search sessions that lead to an order
+# within PLANT_WINDOW_DAYS; sessions that lead to no order keep their campaign. Its visitors
+# therefore convert at a clearly higher rate than the other paid-search campaigns' visitors.
+PLANT_SHARE = 0.6
+PLANT_WINDOW_DAYS = 30
+
+
+def plant_effective_campaign(cfg: Config, S, camps: Campaigns, o_person: np.ndarray,
+                             o_time: np.ndarray) -> int:
+    """Reassign converting paid-search sessions of ``S`` (in place) to the planted campaign;
+    returns its index. Uses its own random stream, so no other draw changes."""
+    rng = cfg.rng("planted_campaign")
+    chan, start, end = camps.arr("channel"), camps.arr("start"), camps.arr("end")
+    always_on = np.flatnonzero((chan == "paid_search") & (start <= cfg.t_start) & (end == NEVER))
+    best = int(always_on[rng.integers(0, always_on.size)])
+    placed = o_time < NEVER
+    shift = (1 << 40) - cfg.t_start
+    o_key = np.sort(o_person[placed].astype(np.int64) * (1 << 42) + o_time[placed] + shift)
+    s_key = S.person.astype(np.int64) * (1 << 42) + S.start + shift
+    nxt = np.minimum(np.searchsorted(o_key, s_key), max(o_key.size - 1, 0))
+    gap = o_key[nxt] - s_key if o_key.size else np.full(S.n, -1)
+    converting = (gap >= 0) & (gap <= PLANT_WINDOW_DAYS * DAY)
+    m = np.flatnonzero(converting & np.isin(S.campaign, always_on) &
+                       (rng.random(S.n) < PLANT_SHARE))
+    S.campaign[m] = best
+    S.src[m] = camps.combo_start[best] + (rng.random(m.size) * camps.combo_count[best]).astype(
+        np.int64)
+    return best

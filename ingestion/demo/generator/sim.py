@@ -9,7 +9,7 @@ import numpy as np
 
 from . import catalog as C
 from ._util import DAY, HOUR, MIN, NEVER, choice_idx, sort_key
-from .campaigns import Campaigns, build_campaigns
+from .campaigns import Campaigns, build_campaigns, plant_effective_campaign
 from .commerce import Orders, build_orders
 from .config import Config
 from .people import People, build_people
@@ -70,6 +70,7 @@ class World:
     o_total: np.ndarray
     email: Email
     dev_uid_from: np.ndarray  # per device: time from which events carry the userId
+    best_campaign: int  # the planted most effective campaign (campaigns.plant_effective_campaign)
 
 
 def _per_person(n, person, values, etype_mask):
@@ -216,6 +217,7 @@ def simulate(cfg: Config) -> World:
     o_time = np.full(orders.person.size, NEVER, np.int64)
     o_time[ev["order"][m]] = ts[m]
     assign_sources(cfg, S, camps, cfg.rng("sources_a"))
+    best_campaign = plant_effective_campaign(cfg, S, camps, orders.person, o_time)
 
     email = simulate_email(cfg, people, t_su, t_nl, camps)
 
@@ -285,4 +287,4 @@ def simulate(cfg: Config) -> World:
     return World(cfg=cfg, people=people, orders=orders, camps=camps, pages=pages, S=S, ev=ev,
                  t_su=t_su, t_nl=t_nl, t_lead=np.minimum(t_su, t_nl), t_exposed=t_exposed,
                  o_time=o_time, o_coupon=o_coupon, o_discount=o_discount, o_total=o_total,
-                 email=email, dev_uid_from=dev_uid_from)
+                 email=email, dev_uid_from=dev_uid_from, best_campaign=best_campaign)
