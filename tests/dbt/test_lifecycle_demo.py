@@ -94,3 +94,15 @@ def test_persona_summary_counts_every_customer_with_orders(company):
     assert f"{buyers:,} customers with orders" in text
     for persona, n in counts.items():
         assert f"{persona} {n:,}" in text
+
+
+def test_customer_360_carries_stage_and_persona(company, truth):
+    rows = company.query("select customer_id, order_count, lifecycle_stage, persona, rfm_segment "
+                         "from customer.customer_360")
+    assert all((n > 0) == (persona is not None) == (rfm is not None)
+               for _, n, _, persona, rfm in rows)
+    stage = {c: s for c, _, s, _, _ in rows}
+    # the generator's churned persons are churned in customer_360 too (same rule as above)
+    churned = [stage[c] == "churned" for c, p in truth.person_of.items()
+               if c in stage and truth.persons[p]["churned"]]
+    assert len(churned) >= 50 and sum(churned) >= 0.95 * len(churned)
