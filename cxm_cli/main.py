@@ -96,6 +96,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     home = dagster_home(base)
     print()
     print(run.render())
+    if run.success:
+        from cxm_cli.summary import published_personas
+
+        print(published_personas(paths.published_path(base)))
     print()
     print(f"Warehouse (pipeline writes): {paths.warehouse_path(base)}")
     print(f"Published (BI reads):        {paths.published_path(base)}")

@@ -122,6 +122,28 @@ MARTS: dict[str, Mart] = {
         between("spend", 0), between("roas", 0), between("cpa", 0),
         between("coupon_redemptions", 0), between("coupon_discount_cost", 0),
         rate("coupon_first_order_repeat_rate"), rate("non_coupon_first_order_repeat_rate")]),
+
+    # lifecycle (docs/metrics.md "Lifecycle" ... "Behaviour changes")
+    "lifecycle.customer_lifecycle": Mart(("lifecycle_spell_id",), [
+        *not_null("customer_id", "valid_from", "is_current"),
+        one_of("lifecycle_stage", ["visitor", "lead", "new_customer", "active", "reactivated",
+                                   "at_risk", "churned"])]),
+    "lifecycle.cohort_retention": Mart(("cohort_month", "months_since_acquisition"), [
+        rate("retention_rate"), between("cohort_customers", 1),
+        between("active_customers", 0), between("cumulative_revenue_per_customer", 0)]),
+    "lifecycle.churn_expansion": Mart(("period_month", "group_type", "group_value"), [
+        rate("churn_rate"), rate("expansion_rate"), between("net_revenue_retention", 0),
+        between("customers_at_start", 1),
+        one_of("group_type", ["all", "acquisition_channel", "persona", "support_contact"])]),
+    "lifecycle.customer_segments": Mart(("customer_id",), [
+        between("recency_score", 1, 5), between("frequency_score", 1, 5),
+        between("monetary_score", 1, 5), between("recency_days", 0),
+        one_of("persona", ["champions", "loyal", "new", "promising", "at_risk", "hibernating",
+                           "need_attention"])]),
+    "lifecycle.behavior_changes": Mart(("customer_id",), [
+        between("spend_ratio", 0), between("frequency_ratio", 0), rate("category_shift"),
+        one_of("behavior_change", ["buys_more", "buys_less", "buys_differently", "unchanged",
+                                   "insufficient_history"])]),
 }
 
 

@@ -26,6 +26,8 @@ from orchestration.project import dbt_project, ensure_manifest, prepare_environm
 POOL = "duckdb_writer"
 PUBLIC_SCHEMAS: tuple[str, ...] = ("core", "customer", "journey", "lifecycle", "cx")
 LAYER_GROUPS: tuple[str, ...] = ("staging", "intermediate", *PUBLIC_SCHEMAS)
+# dbt snapshots (history, not published) form their own group
+LAYER_GROUPS += ("snapshots",)
 OWNERS = {
     "raw": ["team:data-engineering"],
     "staging": ["team:data-engineering"],

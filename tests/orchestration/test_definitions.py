@@ -114,6 +114,9 @@ def test_layer_of():
     assert layer_of({"resource_type": "model", "config": {}, "schema": "main",
                      "fqn": ["cxm", "marts", "journey", "journey_steps"]}) == "journey"
     assert layer_of({"resource_type": "source", "config": {}}) is None
+    assert layer_of({"resource_type": "snapshot", "config": {"schema": "snapshots"},
+                     "fqn": ["cxm", "crm_contacts_snapshot", "crm_contacts_snapshot"]}
+                    ) == "snapshots"
 
 
 def test_exposures_become_downstream_assets():

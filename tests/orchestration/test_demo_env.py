@@ -4,6 +4,7 @@ dlt's environment variables."""
 from pathlib import Path
 
 import dlt
+import duckdb
 
 from cxm_cli.main import demo_env
 from orchestration.run import RunSummary
@@ -30,3 +31,17 @@ def test_run_summary_renders_failures_and_publish_state():
     text = summary.render()
     assert "FAILED" in text and "1 failed, 1 warned" in text
     assert "crm/contacts" in text and "previous published.duckdb stays" in text
+
+
+def test_persona_summary_reads_the_published_file(tmp_path: Path):
+    from cxm_cli.summary import published_personas
+
+    path = tmp_path / "published.duckdb"
+    assert published_personas(path) == "Personas: lifecycle.customer_segments not published"
+    with duckdb.connect(str(path)) as con:
+        con.sql("create schema lifecycle")
+        con.sql("create table lifecycle.customer_segments as select * from (values "
+                "('a', 'hibernating'), ('b', 'champions'), ('c', 'hibernating'), "
+                "('d', 'someday')) as t(customer_id, persona)")
+    assert published_personas(path) == (
+        "Personas (4 customers with orders): champions 1, hibernating 2, someday 1")

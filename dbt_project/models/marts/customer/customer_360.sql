@@ -173,6 +173,21 @@ surveys as (
 
 ),
 
+lifecycle as (
+
+    select customer_id, lifecycle_stage, valid_from as lifecycle_stage_since
+    from {{ ref('customer_lifecycle') }}
+    where is_current
+
+),
+
+segments as (
+
+    select customer_id, recency_score, frequency_score, monetary_score, rfm_segment, persona
+    from {{ ref('customer_segments') }}
+
+),
+
 final as (
 
     select
@@ -242,7 +257,15 @@ final as (
         surveys.latest_ces_score,
         surveys.latest_ces_at,
 
-        as_of.as_of_at
+        as_of.as_of_at,
+
+        lifecycle.lifecycle_stage,
+        lifecycle.lifecycle_stage_since,
+        segments.recency_score,
+        segments.frequency_score,
+        segments.monetary_score,
+        segments.rfm_segment,
+        segments.persona
     from customers
     cross join as_of
     left join companies on customers.company_id = companies.company_id
@@ -253,6 +276,8 @@ final as (
     left join emails on customers.customer_id = emails.customer_id
     left join tickets on customers.customer_id = tickets.customer_id
     left join surveys on customers.customer_id = surveys.customer_id
+    left join lifecycle on customers.customer_id = lifecycle.customer_id
+    left join segments on customers.customer_id = segments.customer_id
 
 )
 
