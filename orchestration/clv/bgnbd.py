@@ -6,7 +6,7 @@ all in one time unit."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from orchestration.clv.mle import Fit, fit_mle
 
@@ -14,16 +14,40 @@ NAMES = ("r", "alpha", "a", "b")
 STARTS = ((1.0, 1.0, 1.0, 1.0), (0.5, 10.0, 0.5, 2.0), (1.0, 50.0, 2.0, 5.0))
 
 
-def log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-                   ) -> np.ndarray:
-    """Per-customer log-likelihood (paper eq. 6), in log space."""
+def _terms(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r, alpha, a, b = params
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
-    repeat = x > 0
-    xb = np.where(repeat, x, 1.0)  # keeps b + x - 1 > 0 where the term is unused
+    xb = np.where(x > 0, x, 1.0)  # keeps b + x - 1 > 0 where the term is unused
     a3 = betaln(a + 1, b + xb - 1) - betaln(a, b) - (r + x) * np.log(alpha + t_x)
-    return a1 + np.where(repeat, np.logaddexp(a2, a3), a2)
+    return a1, a2, np.where(x > 0, a3, -np.inf)
+
+
+def log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+                   ) -> np.ndarray:
+    """Per-customer log-likelihood (paper eq. 6), in log space."""
+    a1, a2, a3 = _terms(params, x, t_x, T)
+    return a1 + np.logaddexp(a2, a3)
+
+
+def gradient(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+             ) -> np.ndarray:
+    """Per-customer gradient of log_likelihood with respect to (r, alpha, a, b): shape (4, n)."""
+    r, alpha, a, b = params
+    _, a2, a3 = _terms(params, x, t_x, T)
+    w3 = np.exp(a3 - np.logaddexp(a2, a3))  # share of the "dropped after t_x" term
+    w2 = 1 - w3
+    xb = np.where(x > 0, x, 1.0)
+    d_r = (digamma(r + x) - digamma(r) + np.log(alpha)
+           - w2 * np.log(alpha + T) - w3 * np.log(alpha + t_x))
+    d_alpha = r / alpha - (r + x) * (w2 / (alpha + T) + w3 / (alpha + t_x))
+    ab = digamma(a + b)
+    abx = digamma(a + b + x)
+    d_a = w2 * (ab - abx) + w3 * (digamma(a + 1) - abx - digamma(a) + ab)
+    d_b = (w2 * (digamma(b + x) - abx - digamma(b) + ab)
+           + w3 * (digamma(b + xb - 1) - abx - digamma(b) + ab))
+    return np.vstack([d_r, d_alpha, d_a, d_b])
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Fit:
@@ -33,10 +57,11 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Fit:
     ux, ut, uT = uniq.T
     n = len(data)
 
-    def neg_mean_ll(p: np.ndarray) -> float:
-        return -float(np.dot(weights, log_likelihood(p, ux, ut, uT))) / n
+    def objective(p: np.ndarray) -> tuple[float, np.ndarray]:
+        return (-float(np.dot(weights, log_likelihood(p, ux, ut, uT))) / n,
+                -(gradient(p, ux, ut, uT) @ weights) / n)
 
-    return fit_mle(neg_mean_ll, NAMES, n, STARTS)
+    return fit_mle(objective, NAMES, n, STARTS)
 
 
 def p_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray

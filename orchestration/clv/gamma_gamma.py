@@ -5,7 +5,7 @@ x = repeat purchases, m = mean value of those repeat purchases."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from orchestration.clv.mle import Fit, fit_mle
 
@@ -21,16 +21,28 @@ def log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarr
             + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(g + x * m))
 
 
+def gradient(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Per-customer gradient of log_likelihood with respect to (p, q, gamma): shape (3, n)."""
+    p, q, g = params
+    px = p * x
+    both = digamma(px + q)
+    log_gxm = np.log(g + x * m)
+    return np.vstack([x * (both - digamma(px) + np.log(m) + np.log(x) - log_gxm),
+                      both - digamma(q) + np.log(g) - log_gxm,
+                      q / g - (px + q) / (g + x * m)])
+
+
 def fit(x: np.ndarray, m: np.ndarray) -> Fit:
     """MLE of p, q, gamma over customers with x > 0 and m > 0 (the caller filters)."""
     x = np.asarray(x, float)
     m = np.asarray(m, float)
     n = len(x)
 
-    def neg_mean_ll(params: np.ndarray) -> float:
-        return -float(np.sum(log_likelihood(params, x, m))) / n
+    def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
+        return (-float(np.sum(log_likelihood(params, x, m))) / n,
+                -gradient(params, x, m).sum(axis=1) / n)
 
-    return fit_mle(neg_mean_ll, NAMES, n, STARTS)
+    return fit_mle(objective, NAMES, n, STARTS)
 
 
 def expected_spend(params: dict[str, float], x: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Maximum likelihood on log-parameters: L-BFGS-B from several starts, polished by Nelder-Mead."""
+"""Maximum likelihood on log-parameters: L-BFGS-B with analytic gradients from several
+starting points; the best optimum is kept."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from scipy.optimize import minimize
 
 # parameters outside these bounds mean a degenerate optimum (the likelihood runs off to a limit)
 LOG_BOUND = np.log(1e6)
+# a converged optimum has a mean-log-likelihood gradient (w.r.t. log-parameters) below this
+GRADIENT_TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -20,32 +23,39 @@ class Fit:
     message: str
 
 
-def fit_mle(neg_mean_ll: Callable[[np.ndarray], float], names: Sequence[str], n: int,
+# (params) -> (mean negative log-likelihood, its gradient with respect to the params)
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+def fit_mle(objective: Objective, names: Sequence[str], n: int,
             starts: Sequence[Sequence[float]]) -> Fit:
     """Minimise the mean negative log-likelihood over log-parameters; keep the best start."""
 
-    def objective(theta: np.ndarray) -> float:
-        value = neg_mean_ll(np.exp(theta))
-        return float(value) if np.isfinite(value) else 1e100
+    def on_logs(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(theta)
+        value, grad = objective(params)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return 1e100, np.zeros_like(theta)
+        return float(value), np.asarray(grad, float) * params  # chain rule: d/d log x = x d/dx
 
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(names)
     best = None
     for start in starts:
-        res = minimize(objective, np.log(np.asarray(start, float)), method="L-BFGS-B",
-                       bounds=bounds, options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
+        res = minimize(on_logs, np.log(np.asarray(start, float)), jac=True, method="L-BFGS-B",
+                       bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 5000})
         if best is None or res.fun < best.fun:
             best = res
     assert best is not None
-    polish = minimize(objective, best.x, method="Nelder-Mead",
-                      options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 4000,
-                               "maxfev": 8000})
-    res = polish if polish.fun <= best.fun else best
-    theta = np.asarray(res.x, float)
+    theta = np.asarray(best.x, float)
     at_bound = bool(np.any(np.abs(theta) >= LOG_BOUND - 1e-3))
-    ll = -float(res.fun) * n
-    converged = bool((best.success or polish.success) and np.isfinite(ll) and not at_bound
-                     and res.fun < 1e99)
-    message = "ok" if converged else (
-        "a parameter ran to its bound (degenerate optimum)" if at_bound
-        else f"optimiser did not converge: {best.message}")
+    gradient = float(np.max(np.abs(on_logs(theta)[1])))
+    ll = -float(best.fun) * n
+    converged = bool(np.isfinite(ll) and best.fun < 1e99 and not at_bound
+                     and gradient < GRADIENT_TOLERANCE)
+    if converged:
+        message = "ok"
+    elif at_bound:
+        message = "a parameter ran to its bound (degenerate optimum)"
+    else:
+        message = f"optimiser did not converge (gradient {gradient:.2g}): {best.message}"
     return Fit(dict(zip(names, np.exp(theta).tolist(), strict=True)), ll, converged, message)
