@@ -84,7 +84,12 @@ def expected_purchases(params: dict[str, float], t: float, x: np.ndarray, t_x: n
         return np.zeros(np.shape(x))
     z = t / (alpha + T + t)
     head = (a + b + x - 1) / (a - 1)
-    tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
     xb = np.where(x > 0, x, 1.0)
-    odds = np.where(x > 0, a / (b + xb - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
-    return head * tail / (1 + odds)
+    # hyp2f1 overflows for customers with thousands of purchases: the result is then not
+    # finite, and the caller (score.score) falls back for that customer
+    with np.errstate(all="ignore"):
+        tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
+            r + x, b + x, a + b + x - 1, z)
+        odds = np.where(x > 0, a / (b + xb - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x),
+                        0.0)
+        return head * tail / (1 + odds)
