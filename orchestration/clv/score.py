@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 DAYS_PER_MONTH = 365.25 / 12
 BG_NBD, GAMMA_GAMMA = "bg_nbd", "gamma_gamma"
 FALLBACK_PURCHASES, FALLBACK_SPEND = "fallback_recency_rule", "fallback_historical_mean"
+NAMES = {BG_NBD: bgnbd.NAMES, GAMMA_GAMMA: gamma_gamma.NAMES}
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def score(summary: pd.DataFrame, bg: ModelFit, gg: ModelFit, settings: Settings
 
 
 def fit_table(fits: tuple[ModelFit, ...]) -> pd.DataFrame:
-    """One row per model and parameter (no parameter rows, one row with nulls, when unfitted)."""
+    """One row per model and parameter; the values are null when the model was not fitted."""
     rows = []
     for mf in fits:
         base = {"model": mf.model, "fit_status": mf.status, "converged": bool(
@@ -151,7 +152,7 @@ def fit_table(fits: tuple[ModelFit, ...]) -> pd.DataFrame:
                 "n_repeat_customers": mf.n_repeat_customers,
                 "log_likelihood": mf.fit.log_likelihood if mf.fit else None,
                 "message": mf.fit.message if mf.fit else "not fitted"}
-        params = mf.fit.params.items() if mf.fit else [(None, None)]
+        params = mf.fit.params.items() if mf.fit else [(k, None) for k in NAMES[mf.model]]
         rows += [{**base, "parameter": k, "value": v} for k, v in params]
     return pd.DataFrame(rows)
 
@@ -163,7 +164,7 @@ def fits_from_table(table: pd.DataFrame) -> tuple[ModelFit, ModelFit]:
         rows = table[table["model"] == model]
         first = rows.iloc[0]
         fit = None
-        if first["parameter"] is not None and not pd.isna(first["parameter"]):
+        if rows["value"].notna().all():
             fit = Fit({str(k): float(v) for k, v in zip(rows["parameter"], rows["value"],
                                                         strict=True)},
                       float(first["log_likelihood"]), bool(first["converged"]),

@@ -173,6 +173,19 @@ surveys as (
 
 ),
 
+clv as (
+
+    select
+        customer_id,
+        p_alive,
+        expected_purchases_12m,
+        predicted_clv,
+        historical_clv,
+        purchase_model as clv_purchase_model
+    from {{ ref('customer_clv') }}
+
+),
+
 final as (
 
     select
@@ -242,7 +255,13 @@ final as (
         surveys.latest_ces_score,
         surveys.latest_ces_at,
 
-        as_of.as_of_at
+        as_of.as_of_at,
+
+        clv.p_alive,
+        clv.expected_purchases_12m,
+        clv.predicted_clv,
+        clv.historical_clv,
+        clv.clv_purchase_model
     from customers
     cross join as_of
     left join companies on customers.company_id = companies.company_id
@@ -253,6 +272,7 @@ final as (
     left join emails on customers.customer_id = emails.customer_id
     left join tickets on customers.customer_id = tickets.customer_id
     left join surveys on customers.customer_id = surveys.customer_id
+    left join clv on customers.customer_id = clv.customer_id
 
 )
 

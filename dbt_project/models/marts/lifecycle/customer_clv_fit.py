@@ -1,7 +1,8 @@
 """customer_clv_fit: maximum-likelihood BG/NBD and Gamma-Gamma parameters on the purchase days
 of the calibration period (orchestration/clv; docs/metrics.md, "CLV"). One row per model and
-parameter. A model that cannot be fitted (too few repeat customers, no convergence) gets one
-row with a null parameter and its fit_status, and a warning in the dbt log."""
+parameter. A model that cannot be fitted (too few repeat customers) has null values; one that is
+not usable (no convergence, degenerate) keeps its values; both get their fit_status and a
+warning in the dbt log."""
 
 import pandas as pd
 from dbt.adapters.events.logging import AdapterLogger
