@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-# parameters outside these bounds mean a degenerate optimum (the likelihood runs off to a limit)
+# parameters are kept in [1e-6, 1e6]; an optimum at a bound is a limit of the model (the
+# likelihood keeps rising towards it), reported in the message
 LOG_BOUND = np.log(1e6)
 # a converged optimum has a mean-log-likelihood gradient (w.r.t. log-parameters) below this
 GRADIENT_TOLERANCE = 1e-4
@@ -47,15 +48,20 @@ def fit_mle(objective: Objective, names: Sequence[str], n: int,
             best = res
     assert best is not None
     theta = np.asarray(best.x, float)
-    at_bound = bool(np.any(np.abs(theta) >= LOG_BOUND - 1e-3))
-    gradient = float(np.max(np.abs(on_logs(theta)[1])))
+    grad = on_logs(theta)[1]
+    upper, lower = theta >= LOG_BOUND - 1e-3, theta <= -LOG_BOUND + 1e-3
+    # projected gradient: at a bound, a push further out of the box is the limit, not an error
+    grad = np.where((upper & (grad < 0)) | (lower & (grad > 0)), 0.0, grad)
+    gradient = float(np.max(np.abs(grad)))
     ll = -float(best.fun) * n
-    converged = bool(np.isfinite(ll) and best.fun < 1e99 and not at_bound
-                     and gradient < GRADIENT_TOLERANCE)
-    if converged:
-        message = "ok"
-    elif at_bound:
-        message = "a parameter ran to its bound (degenerate optimum)"
-    else:
+    converged = bool(np.isfinite(ll) and best.fun < 1e99 and gradient < GRADIENT_TOLERANCE)
+    at_bound = [name for name, u, lo in zip(names, upper, lower, strict=True) if u or lo]
+    if not converged:
         message = f"optimiser did not converge (gradient {gradient:.2g}): {best.message}"
+    elif at_bound:
+        # e.g. BG/NBD a, b -> infinity with a/(a+b) fixed: every customer has the same
+        # drop-out probability. The likelihood is flat there; predictions stay finite.
+        message = f"ok; at the limit of the model: {', '.join(at_bound)} at the bound"
+    else:
+        message = "ok"
     return Fit(dict(zip(names, np.exp(theta).tolist(), strict=True)), ll, converged, message)
