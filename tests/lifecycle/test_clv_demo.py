@@ -9,8 +9,8 @@ import json
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -20,10 +20,13 @@ from orchestration.clv.score import Settings
 HOLDOUT_DAYS = 180
 
 
+COLUMNS = ["customer_id", "purchase_date", "purchase_value", "calibration_end_date"]
+
+
 @pytest.fixture(scope="module")
-def purchases(company):
-    with duckdb.connect(str(company.base / "warehouse.duckdb"), read_only=True) as con:
-        return con.sql("select * from intermediate.int_clv__purchase_days").df()
+def purchases(company) -> pd.DataFrame:
+    rows = company.query(f"select {', '.join(COLUMNS)} from intermediate.int_clv__purchase_days")
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def naive_mae(purchases, calibration_end, days: int) -> float:
@@ -32,15 +35,15 @@ def naive_mae(purchases, calibration_end, days: int) -> float:
 
     s = summarise(purchases, calibration_end, "day")
     rate = np.where(s["tenure"] > 0, s["frequency"] / s["tenure"].clip(lower=1e-9), 0.0)
-    dates = purchases["purchase_date"].astype("datetime64[us]")
-    start = np.datetime64(calibration_end, "us")
-    later = purchases[(dates > start) & (dates <= start + np.timedelta64(days, "D"))]
+    dates = pd.to_datetime(purchases["purchase_date"])
+    start = pd.Timestamp(calibration_end)
+    later = purchases[(dates > start) & (dates <= start + pd.Timedelta(days=days))]
     actual = later.groupby("customer_id").size().reindex(s["customer_id"], fill_value=0)
     return float(np.mean(np.abs(rate * days - actual.to_numpy())))
 
 
 def test_holdout_purchases_are_predicted_better_than_the_naive_rate(purchases, capsys):
-    as_of = purchases["calibration_end_date"].max().date()
+    as_of = purchases["calibration_end_date"].max()
     end = as_of - timedelta(days=HOLDOUT_DAYS)
     h = holdout_check(purchases, end, HOLDOUT_DAYS, Settings(min_repeat_customers=30))
     baseline = naive_mae(purchases, end, HOLDOUT_DAYS)
