@@ -6,7 +6,6 @@ the CLV marts in the Dagster asset graph with blocking GX checks and published."
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
 from datetime import timedelta
 
 import numpy as np
@@ -16,8 +15,11 @@ import pytest
 
 from orchestration.clv.holdout import holdout_check
 from orchestration.clv.score import Settings
+from tests.dbt import test_customer_360_demo
 
 HOLDOUT_DAYS = 180
+# customer_id -> the truth person most of its identifiers belong to (shared fixture)
+person_of_customer = test_customer_360_demo.person_of_customer
 
 
 COLUMNS = ["customer_id", "purchase_date", "purchase_value", "calibration_end_date"]
@@ -57,18 +59,6 @@ def test_holdout_purchases_are_predicted_better_than_the_naive_rate(purchases, c
     # at XS the holdout holds ~50 purchases (Poisson noise alone is ~15%)
     assert abs(h.aggregate_error) < 0.5
     assert h.mae < baseline
-
-
-@pytest.fixture(scope="module")
-def person_of_customer(company) -> dict[str, int]:
-    truth = pq.read_table(company.truth_dir / "identifiers.parquet").to_pylist()
-    person = {(r["identifier_type"], r["identifier_value"]): r["person_id"] for r in truth}
-    votes: dict[str, Counter] = defaultdict(Counter)
-    for t, v, c in company.query("select identifier_type, identifier_value, customer_id "
-                                 "from intermediate.int_identity__identifiers"):
-        if (t, v) in person:
-            votes[c][person[(t, v)]] += 1
-    return {c: v.most_common(1)[0][0] for c, v in votes.items()}
 
 
 def auc(live: np.ndarray, dead: np.ndarray) -> float:
