@@ -4,6 +4,8 @@
   lifetimes), with the day's net revenue. Cancelled and refunded orders are not purchases.
   calibration_end_date is the same on every row: the var `clv_calibration_end` (a date) when
   set, else the as-of date of the warehouse (the day of the latest touchpoint, as customer_360).
+  With the var set (at parse time) the model does not read fct_touchpoints at all, so
+  `dbt build --select +customer_clv` builds only what the orders need.
 -#}
 with
 
