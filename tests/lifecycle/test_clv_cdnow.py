@@ -2,7 +2,7 @@
 published for the CDNOW sample, with the data sent through the project's own path:
 CDNOW transactions -> CRM export folder -> the CRM source (dlt, export transport) -> dbt
 (`+customer_clv`, calibration end 1997-09-30, weeks) -> lifecycle.customer_clv_fit.
-Origin of the data and of the published figures: tests/data/cdnow/README.md."""
+Origin of the data and of the published figures: tests/lifecycle/cdnow/README.md."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from ingestion.pipeline import ingest
 from tests.dbt.helpers import SPECS, failures, query, raw_schema, run_dbt
 
-CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow" / "CDNOW_sample.txt"
+CDNOW = Path(__file__).resolve().parent / "cdnow" / "CDNOW_sample.txt"
 PUBLISHED = {
     ("bg_nbd", "r"): 0.243, ("bg_nbd", "alpha"): 4.414, ("bg_nbd", "a"): 0.793,
     ("bg_nbd", "b"): 2.426,
