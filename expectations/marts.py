@@ -80,7 +80,9 @@ MARTS: dict[str, Mart] = {
         between("order_count", 0), between("total_revenue", 0),
         between("average_order_value", 0), between("session_count", 0),
         rate("email_open_rate"), rate("email_click_rate"),
-        between("latest_nps_score", 0, 10), between("open_ticket_count", 0)]),
+        between("latest_nps_score", 0, 10), between("open_ticket_count", 0),
+        rate("p_alive"), between("expected_purchases_12m", 0), between("predicted_clv", 0),
+        between("historical_clv", 0)]),
     # journey (issue 5): key integrity and metric ranges; attribution is checked per
     # conversion and model (credits sum to 1, each in [0, 1], no touch credited twice)
     "journey.journey_steps": Mart(("touchpoint_id",), [
@@ -144,6 +146,21 @@ MARTS: dict[str, Mart] = {
         between("spend_ratio", 0), between("frequency_ratio", 0), rate("category_shift"),
         one_of("behavior_change", ["buys_more", "buys_less", "buys_differently", "unchanged",
                                    "insufficient_history"])]),
+    # CLV (customer_clv_fit, customer_clv): parameters are positive where fitted; every
+    # customer metric is present and in range whatever model or fallback produced it
+    "lifecycle.customer_clv_fit": Mart(("model", "parameter"), [
+        one_of("model", ["bg_nbd", "gamma_gamma"]), between("value", 0),
+        one_of("fit_status", ["ok", "too_few_repeat_customers", "not_converged",
+                              "invalid_parameters"]),
+        *not_null("converged", "n_customers", "n_repeat_customers")]),
+    "lifecycle.customer_clv": Mart(("customer_id",), [
+        *not_null("p_alive", "expected_purchases_12m", "expected_purchase_value",
+                  "predicted_clv", "historical_clv", "purchase_model", "spend_model"),
+        rate("p_alive"), between("expected_purchases_12m", 0),
+        between("expected_purchase_value", 0), between("predicted_clv", 0),
+        between("historical_clv", 0), between("frequency", 0), between("purchase_count", 1),
+        one_of("purchase_model", ["bg_nbd", "fallback_recency_rule"]),
+        one_of("spend_model", ["gamma_gamma", "fallback_historical_mean"])]),
 }
 
 

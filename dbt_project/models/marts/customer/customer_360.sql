@@ -188,6 +188,19 @@ segments as (
 
 ),
 
+clv as (
+
+    select
+        customer_id,
+        p_alive,
+        expected_purchases_12m,
+        predicted_clv,
+        historical_clv,
+        purchase_model as clv_purchase_model
+    from {{ ref('customer_clv') }}
+
+),
+
 final as (
 
     select
@@ -265,7 +278,13 @@ final as (
         segments.frequency_score,
         segments.monetary_score,
         segments.rfm_segment,
-        segments.persona
+        segments.persona,
+
+        clv.p_alive,
+        clv.expected_purchases_12m,
+        clv.predicted_clv,
+        clv.historical_clv,
+        clv.clv_purchase_model
     from customers
     cross join as_of
     left join companies on customers.company_id = companies.company_id
@@ -278,6 +297,7 @@ final as (
     left join surveys on customers.customer_id = surveys.customer_id
     left join lifecycle on customers.customer_id = lifecycle.customer_id
     left join segments on customers.customer_id = segments.customer_id
+    left join clv on customers.customer_id = clv.customer_id
 
 )
 
