@@ -174,3 +174,20 @@ def test_total_rows_add_up_over_segments_and_channels(company):
         where total.segment = 'all'""")
     assert bad["activity"] > 0
     assert bad["n"] == 0
+
+
+def test_aa_split_is_calibrated_over_many_seeds(company):
+    """The fixed seed is one draw; over 500 seeds of the same md5 split of the control units
+    (as experiment_aa_check builds it), the z-test must flag about 5%, not more."""
+    rows = _rows(company, """
+        select seed, substr(md5(seed::varchar || ':' || unit_id), 1, 1) < '8' as is_a,
+               count(*) as n, count(*) filter (where is_converted) as x
+        from intermediate.int_cx__experiment_units, range(1, 501) as s(seed)
+        where is_control group by all""")
+    arms: dict[int, dict[bool, tuple[int, int]]] = {}
+    for r in rows:
+        arms.setdefault(r["seed"], {})[r["is_a"]] = (r["n"], r["x"])
+    p_values = [two_proportion_test(*a[True], *a[False])["p"] for a in arms.values()]
+    assert len(p_values) == 500
+    share = sum(p < 0.05 for p in p_values) / len(p_values)
+    assert 0.01 <= share <= 0.08, share  # nominal 0.05; 0.08 is 3 standard errors above
