@@ -3,8 +3,9 @@
   values: two-sided p of z quantiles (1.959964 -> 0.05, 2.575829 -> 0.01), erfc values
   (p(1) = 0.3173105, p(2) = 0.0455003, p(3) = 0.0026998, p(5) = 5.733031e-7), Φ(1) =
   0.8413447, Φ(−1.644854) = 0.05, and chi-square critical values at 5% for 1, 2 and 3 degrees
-  of freedom (3.841459, 5.991465, 7.814728). Exact formulas must agree to 2e-7 relative;
-  the Wilson–Hilferty approximation (df > 1) to 0.002 absolute. Returns the rows that do not.
+  of freedom (3.841459, 5.991465, 7.814728), and p = 1 at chi-square 0. Exact formulas must
+  agree to 2e-7 relative; the Wilson–Hilferty approximation (df > 2) to 0.002 absolute.
+  Returns the rows that do not.
 -#}
 with
 
@@ -21,7 +22,9 @@ known as (
     union all select 'normal_cdf', 1.0, 0, 0.8413447460685429, 2e-7, 0.0
     union all select 'normal_cdf', -1.6448536269514722, 0, 0.05, 2e-7, 0.0
     union all select 'chi_square_p', 3.841458820694124, 1, 0.05, 2e-7, 0.0
-    union all select 'chi_square_p', 5.991464547107979, 2, 0.05, 0.0, 0.002
+    union all select 'chi_square_p', 5.991464547107979, 2, 0.05, 2e-7, 0.0
+    union all select 'chi_square_p', 0.0, 2, 1.0, 2e-7, 0.0
+    union all select 'chi_square_p', 0.0, 1, 1.0, 2e-7, 0.0
     union all select 'chi_square_p', 7.814727903251178, 3, 0.05, 0.0, 0.002
 
 ),

@@ -7,7 +7,10 @@
   normal_cdf(x) = Φ(x) = erfc(−x/√2) / 2.
   two_sided_p(z) = P(|Z| ≥ |z|) = erfc(|z|/√2).
   chi_square_p(chi2, df): upper tail of the chi-square distribution; exact for df = 1
-  (erfc(√(chi2/2))), Wilson–Hilferty cube-root approximation for df > 1.
+  (erfc(√(chi2/2))) and df = 2 (exp(−chi2/2)), Wilson–Hilferty cube-root approximation for
+  df > 2.
+  Probabilities are capped at 1 (the fit gives erfc(0) a hair above 1); null stays null
+  (DuckDB's least() would turn least(1, null) into 1).
 -#}
 {% macro erfc(x) -%}
     {%- set a = "abs(" ~ x ~ ")" -%}
@@ -25,19 +28,20 @@
 
 
 {% macro normal_cdf(x) -%}
-    (0.5 * {{ erfc("(-(" ~ x ~ ") / sqrt(2.0))") }})
+    (case when {{ x }} is not null then least(1.0, 0.5 * {{ erfc("(-(" ~ x ~ ") / sqrt(2.0))") }}) end)
 {%- endmacro %}
 
 
 {% macro two_sided_p(z) -%}
-    {{ erfc("(abs(" ~ z ~ ") / sqrt(2.0))") }}
+    (case when {{ z }} is not null then least(1.0, {{ erfc("(abs(" ~ z ~ ") / sqrt(2.0))") }}) end)
 {%- endmacro %}
 
 
 {% macro chi_square_p(chi2, df) -%}
     (case
         when {{ chi2 }} is null or {{ df }} is null or {{ df }} < 1 then null
-        when {{ df }} = 1 then {{ erfc("sqrt((" ~ chi2 ~ ") / 2.0)") }}
+        when {{ df }} = 1 then least(1.0, {{ erfc("sqrt((" ~ chi2 ~ ") / 2.0)") }})
+        when {{ df }} = 2 then exp(-({{ chi2 }}) / 2.0)
         else 1.0 - {{ normal_cdf(
             "((power((" ~ chi2 ~ ") / (" ~ df ~ "), 1.0 / 3.0) - (1.0 - 2.0 / (9.0 * (" ~ df ~ "))))"
             ~ " / sqrt(2.0 / (9.0 * (" ~ df ~ "))))") }}
