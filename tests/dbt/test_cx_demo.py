@@ -6,6 +6,7 @@ approximation)."""
 from __future__ import annotations
 
 import json
+import shutil
 from math import erfc, sqrt
 from pathlib import Path
 
@@ -191,3 +192,19 @@ def test_aa_split_is_calibrated_over_many_seeds(company):
     assert len(p_values) == 500
     share = sum(p < 0.05 for p in p_values) / len(p_values)
     assert 0.01 <= share <= 0.08, share  # nominal 0.05; 0.08 is 3 standard errors above
+
+
+def test_cx_marts_are_published_with_the_others(company, tmp_path: Path):
+    """publish() on a copy of the demo warehouse (the fixture's own file stays untouched):
+    the cx marts pass the clear-text PII guard and land next to core and customer."""
+    from orchestration.publish import publish
+
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        if (company.base / name).exists():
+            shutil.copy(company.base / name, tmp_path / name)
+    report = publish(tmp_path, run_id="cx-test")
+    assert {"core", "customer", "cx"} <= set(report.schemas)
+    assert set(report.schemas["cx"]) == {"cx_kpis_daily", "experiment_results",
+                                         "experiment_aa_check"}
+    [(kpi_rows,)] = company.query("select count(*) from cx.cx_kpis_daily")
+    assert report.rows["cx.cx_kpis_daily"] == kpi_rows > 0
