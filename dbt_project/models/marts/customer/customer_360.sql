@@ -193,8 +193,11 @@ cx_csat as (
         customer_id,
         count(is_satisfied) as csat_response_count,
         {{ csat_pct('is_satisfied') }} as csat_pct,
-        arg_max(is_satisfied, responded_at) as latest_csat_is_satisfied,
-        arg_max(csat_source, responded_at) as latest_csat_source,
+        -- ties on the time: the later source name, then response id, so rebuilds agree
+        arg_max(is_satisfied, row(responded_at, csat_source, csat_response_id))
+            as latest_csat_is_satisfied,
+        arg_max(csat_source, row(responded_at, csat_source, csat_response_id))
+            as latest_csat_source,
         max(responded_at) as latest_csat_responded_at
     from ({{ csat_responses() }}) as csat_responses
     where customer_id is not null and is_satisfied is not null
