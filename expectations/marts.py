@@ -161,6 +161,19 @@ MARTS: dict[str, Mart] = {
         between("historical_clv", 0), between("frequency", 0), between("purchase_count", 1),
         one_of("purchase_model", ["bg_nbd", "fallback_recency_rule"]),
         one_of("spend_model", ["gamma_gamma", "fallback_historical_mean"])]),
+    # cx (issue 7): daily CX KPIs and the experiment analysis
+    "cx.cx_kpis_daily": Mart(("kpi_date", "channel", "segment"), [
+        between("nps", -100, 100), between("csat_pct", 0, 100), between("ces_mean", 1, 7),
+        rate("reopen_rate"), rate("bounce_rate"), rate("conversion_rate"),
+        rate("email_open_rate"), rate("email_click_rate"),
+        between("nps_responses", 0), between("csat_responses", 0), between("ces_responses", 0),
+        between("tickets_created", 0), between("ticket_backlog", 0), between("sessions", 0),
+        between("median_first_reply_minutes", 0), between("median_resolution_minutes", 0),
+        *not_null("has_few_nps_responses", "has_few_csat_responses", "has_few_ces_responses")]),
+    **{f"cx.{name}": Mart(("experiment_id", "variant"), [
+        between("exposed_users", 1), between("conversions", 0), rate("conversion_rate"),
+        rate("p_value"), rate("srm_p_value"), between("revenue_per_exposed_user", 0),
+        *not_null("is_control")]) for name in ("experiment_results", "experiment_aa_check")},
 }
 
 

@@ -201,6 +201,46 @@ clv as (
 
 ),
 
+cx_tickets as (
+
+    select
+        customer_id,
+        count(*) filter (where solved_at is not null) as solved_ticket_count,
+        count(*) filter (where reopen_count > 0) as reopened_ticket_count
+    from {{ ref('fct_support_tickets') }}
+    where customer_id is not null
+    group by customer_id
+
+),
+
+cx_csat as (
+
+    -- CSAT of both sources (survey answers and ticket ratings): the customer's CSAT % and the
+    -- latest response
+    select
+        customer_id,
+        count(is_satisfied) as csat_response_count,
+        {{ csat_pct('is_satisfied') }} as csat_pct,
+        -- ties on the time: the later source name, then response id, so rebuilds agree
+        arg_max(is_satisfied, row(responded_at, csat_source, csat_response_id))
+            as latest_csat_is_satisfied,
+        arg_max(csat_source, row(responded_at, csat_source, csat_response_id))
+            as latest_csat_source,
+        max(responded_at) as latest_csat_responded_at
+    from ({{ csat_responses() }}) as csat_responses
+    where customer_id is not null and is_satisfied is not null
+    group by customer_id
+
+),
+
+cx_ces as (
+
+    select customer_id, score_category as latest_ces_category
+    from latest_surveys
+    where survey_type = 'ces'
+
+),
+
 final as (
 
     select
@@ -284,7 +324,16 @@ final as (
         clv.expected_purchases_12m,
         clv.predicted_clv,
         clv.historical_clv,
-        clv.clv_purchase_model
+        clv.clv_purchase_model,
+
+        coalesce(cx_tickets.solved_ticket_count, 0) as solved_ticket_count,
+        coalesce(cx_tickets.reopened_ticket_count, 0) as reopened_ticket_count,
+        coalesce(cx_csat.csat_response_count, 0) as csat_response_count,
+        cx_csat.csat_pct,
+        cx_csat.latest_csat_is_satisfied,
+        cx_csat.latest_csat_source,
+        cx_csat.latest_csat_responded_at,
+        cx_ces.latest_ces_category
     from customers
     cross join as_of
     left join companies on customers.company_id = companies.company_id
@@ -298,6 +347,9 @@ final as (
     left join lifecycle on customers.customer_id = lifecycle.customer_id
     left join segments on customers.customer_id = segments.customer_id
     left join clv on customers.customer_id = clv.customer_id
+    left join cx_tickets on customers.customer_id = cx_tickets.customer_id
+    left join cx_csat on customers.customer_id = cx_csat.customer_id
+    left join cx_ces on customers.customer_id = cx_ces.customer_id
 
 )
 
