@@ -12,16 +12,20 @@ import hashlib
 import json
 import shutil
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
 from ingestion.demo.generator import generate, parse_scale
+from ingestion.demo.generator._util import DAY
+from ingestion.demo.generator.commerce import BEHAVIOUR, BEHAVIOUR_KINDS, plant_behaviour_change
+from ingestion.demo.generator.config import Config
 
 TS = pa.timestamp("us", tz="UTC")
 S, INT, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
@@ -402,6 +406,14 @@ def test_persons_truth(runs):
     assert contacts.num_rows == sum(v is not None for v in persons["signup_at"])
     assert any(persons["behaviour_change"])
     params = json.loads((root / "demo/truth/model_params.json").read_text())
+    lo, hi = params["behaviour_change"]["change_days_before_end"]
+    end = datetime.combine(END, time(0), tzinfo=UTC)
+    for on, at, kind in zip(persons["behaviour_change"], persons["behaviour_change_at"],
+                            persons["behaviour_change_kind"], strict=True):
+        assert on == (at is not None) == (kind is not None)
+        if on:
+            assert lo <= (end - at).total_seconds() / 86400 <= hi
+            assert kind in params["behaviour_change"]["kinds"]
     assert {"r", "alpha", "a", "b"} <= set(params["btyd"])
     assert {"p", "q", "gamma"} <= set(params["gamma_gamma"])
 
@@ -459,3 +471,31 @@ def test_extend_one_day(runs):
         grew += b.num_rows > a.num_rows
     assert grew >= 3
     assert ext.people >= runs["a"].people
+
+
+def test_behaviour_change_is_planted_in_customers_who_keep_buying():
+    """plant_behaviour_change on hand-made order times: only customers with >= 2 orders in the
+    year before their change date and >= 2 from it to end_date are chosen; at least 3 per kind
+    (all eligible when fewer), 25% of the eligible when more; smaller baskets go to the largest
+    expected baskets (smallest nu), x3 frequency to the most purchases left."""
+    cfg = Config(seed=5, factor=0.1, end_date=END)
+    e = cfg.t_end
+    # days before end of each customer's orders (change dates lie 121-135 days before end)
+    plans = [[400, 300, 100, 50], [300, 200, 60, 30], [250, 200, 90, 10, -30, -40, -50],
+             [350, 150, 100, 20], [400, 300, 20], [600, 520, 100, 50], [200, 110, 100, -5],
+             [140, 100, 50]]
+    plans += [[380 - i, 200 - i, 80 - i, 40 - i] for i in range(40)]
+    owner = np.repeat(np.arange(len(plans)), [len(p) for p in plans])
+    t = e - np.concatenate([np.array(p) * DAY for p in plans]).astype(np.int64)
+    nu = np.linspace(0.2, 0.01, len(plans))
+    eligible = {0, 1, 2, 3} | set(range(8, len(plans)))  # 4: 1 after; 5-7: < 2 before
+    chosen, at, kind = plant_behaviour_change(cfg, owner, t, nu)
+    assert set(chosen) <= eligible
+    assert len(chosen) == max(9, round(BEHAVIOUR["share_of_eligible"] * len(eligible))) == 11
+    assert np.all((e - at >= 121 * DAY) & (e - at <= 135 * DAY))
+    counts = np.bincount(kind, minlength=3)
+    assert sorted(counts) == [3, 4, 4] and counts.min() >= BEHAVIOUR["min_per_kind"]
+    spend = kind == BEHAVIOUR_KINDS.index("spend_x0.3")
+    assert nu[chosen][spend].max() <= nu[chosen][~spend].min()
+    few = plant_behaviour_change(cfg, owner[owner < 4], t[owner < 4], nu[:4])[0]
+    assert sorted(few) == [0, 1, 2, 3]  # fewer eligible than 9: all of them

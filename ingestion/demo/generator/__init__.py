@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 from . import catalog as C
 from ._util import DAY, NEVER, ts_arr, uniq_int
 from .campaigns import PLANT_SHARE, PLANT_WINDOW_DAYS
-from .commerce import BEHAVIOUR_KINDS, BTYD, GAMMA_GAMMA
+from .commerce import BEHAVIOUR, BEHAVIOUR_KINDS, BTYD, GAMMA_GAMMA
 from .config import EXPERIMENT, HORIZON_DAYS, Config, parse_scale
 from .crm import build_crm
 from .marketing import (
@@ -376,10 +376,7 @@ def generate(data_dir: str | Path, scale: str | float = "S", seed: int = 42,
     put(f"{TRUTH_PREFIX}/identifiers.parquet", _parquet_bytes(ids.table()))
     put(f"{TRUTH_PREFIX}/experiment.json", (json.dumps(exp_truth, indent=2) + "\n").encode())
     params = {"btyd": BTYD, "gamma_gamma": GAMMA_GAMMA,
-              "behaviour_change": {"share_of_repeat_customers": 0.01,
-                                   "kinds": {"frequency_x3": "purchase rate x3 after the date",
-                                             "spend_x0.3": "basket value x0.3 after the date",
-                                             "category_switch": "buys another category"}},
+              "behaviour_change": BEHAVIOUR,
               "lifecycle": {"active_max_days": 90, "at_risk_max_days": 180},
               "horizon_days_after_end": HORIZON_DAYS,
               "experiment": EXPERIMENT,

@@ -24,6 +24,27 @@ GAMMA_GAMMA = {"p": 6.0, "q": 4.0, "gamma": 55.0, "currency": C.CURRENCY,
                "applies_to": "hs_subtotal_price (basket target before discount; quantised by "
                              "the catalogue)"}
 BEHAVIOUR_KINDS = ["frequency_x3", "spend_x0.3", "category_switch"]
+# Who gets a behaviour change, and when: customers who keep buying, so the change shows in
+# their orders. The change date lies 121-135 days before end_date, so a recent window of the
+# last 120 days (behavior_changes' default) lies wholly after it and the year before it is the
+# baseline. Eligible: >= 2 orders in the 365 days before the change date and >= 2 orders from
+# it to end_date (on the unchanged BG/NBD timeline). Planted: 25% of the eligible, at least 3
+# per kind (all eligible when fewer), drawn at random; the kind goes where it can show: a third
+# (rounded up) with the largest expected basket (p/nu) get smaller baskets (a basket x0.3 of
+# a small one is still the cheapest product), a third of the rest with the most purchases
+# left (BG/NBD K) buy 3x as often, the others switch category.
+BEHAVIOUR = {
+    "kinds": {"frequency_x3": "purchase rate x3 after the date",
+              "spend_x0.3": "basket value x0.3 after the date",
+              "category_switch": "buys another category after the date"},
+    "change_days_before_end": [121, 135],
+    "eligible": {"min_orders_in_365_days_before": 2, "min_orders_after_until_end_date": 2},
+    "share_of_eligible": 0.25,
+    "min_per_kind": 3,
+    "kind_assignment": {"spend_x0.3": "a third (rounded up) with the smallest gg nu",
+                        "frequency_x3": "a third of the rest with the most purchases left",
+                        "category_switch": "the others"},
+}
 P_CANCEL, P_REFUND = 0.02, 0.03
 
 PRODUCT_PRICE = np.array([p for _, _, p in C.PRODUCTS])
@@ -54,6 +75,39 @@ class Orders:
     change_kind: np.ndarray
 
 
+def plant_behaviour_change(cfg: Config, owner: np.ndarray, t: np.ndarray, nu: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customer indices, change time, kind index) of the planted behaviour changes, from the
+    planned orders (owner = customer index, t = planned time) and the Gamma-Gamma nu per
+    customer, as BEHAVIOUR describes."""
+    rng = cfg.rng("behaviour")
+    nc = nu.size
+    lo, hi = BEHAVIOUR["change_days_before_end"]
+    at = cfg.t_end - (rng.uniform(lo, hi, nc) * DAY).astype(np.int64)
+    el = BEHAVIOUR["eligible"]
+    before = np.bincount(owner[(t >= at[owner] - 365 * DAY) & (t < at[owner])], minlength=nc)
+    after = np.bincount(owner[(t >= at[owner]) & (t < cfg.t_end)], minlength=nc)
+    left = np.bincount(owner[t >= at[owner]], minlength=nc)  # purchases left (BG/NBD K)
+    eligible = np.flatnonzero((before >= el["min_orders_in_365_days_before"])
+                              & (after >= el["min_orders_after_until_end_date"]))
+    n_kinds = len(BEHAVIOUR_KINDS)
+    n = min(eligible.size, max(BEHAVIOUR["min_per_kind"] * n_kinds,
+                               int(round(BEHAVIOUR["share_of_eligible"] * eligible.size))))
+    chosen = np.sort(rng.choice(eligible, n, replace=False))
+    # kinds by what can show: smaller baskets need baskets well above the cheapest products
+    # (largest expected basket p/nu = smallest nu), a tripled rate needs purchases left
+    kind = np.full(n, BEHAVIOUR_KINDS.index("category_switch"))
+    n_spend = n_freq = n // n_kinds
+    n_spend += n % n_kinds > 0
+    n_freq += n % n_kinds > 1
+    spend = np.argsort(nu[chosen], kind="stable")[:n_spend]
+    kind[spend] = BEHAVIOUR_KINDS.index("spend_x0.3")
+    rest = np.flatnonzero(kind != BEHAVIOUR_KINDS.index("spend_x0.3"))
+    freq = rest[np.argsort(-left[chosen][rest], kind="stable")[:n_freq]]
+    kind[freq] = BEHAVIOUR_KINDS.index("frequency_x3")
+    return chosen, at[chosen], kind
+
+
 def build_orders(cfg: Config, people: People) -> Orders:
     rng = cfg.rng("btyd")
     cust = np.flatnonzero(people.cust & (people.t_o1 < cfg.horizon))
@@ -72,17 +126,8 @@ def build_orders(cfg: Config, people: People) -> Orders:
     t = people.t_o1[cust][owner] + (cs - base).astype(np.int64)
     t = np.maximum(t, people.t_o1[cust][owner] + k * 2 * HOUR)  # keep orders apart
 
-    # behaviour change: ~1% of repeat customers (second order well before end_date)
-    starts = np.cumsum(K) - K
-    has2 = K >= 2
-    t2 = np.where(has2, t[np.minimum(starts + 1, t.size - 1)], np.iinfo(np.int64).max)
-    latest = cfg.t_end - 30 * DAY
-    repeat = np.flatnonzero(has2 & (t2 < latest - 30 * DAY))
-    n_bc = max(1, int(round(0.01 * repeat.size))) if repeat.size else 0
-    bc = np.sort(rng.choice(repeat, n_bc, replace=False)) if n_bc else np.zeros(0, np.int64)
-    second = t2[bc]
-    change_at = (second + rng.uniform(0.2, 0.8, n_bc) * (latest - second)).astype(np.int64)
-    change_kind = rng.integers(0, 3, n_bc)
+    # behaviour change, planted in customers who keep buying (BEHAVIOUR; own random stream)
+    bc, change_at, change_kind = plant_behaviour_change(cfg, owner, t, nu)
     ck = np.full(nc, -1)
     ck[bc] = change_kind
     cat_ = np.full(nc, -1)
