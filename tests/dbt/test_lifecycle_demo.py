@@ -79,9 +79,10 @@ def test_behaviour_changes_are_planted_where_the_data_can_show_them(truth):
 def test_behaviour_changes_find_the_planted_changes(truth):
     """Recall on the observable planted changes (flag of the planted kind). Measured
     (docs/decisions.md, 2026-12-02, mart defaults untouched): S (seed 11) 11 of 20 = 0.55
-    (frequency 4/7, spend 4/7, category 3/6), XS 2 of 9 (1/3, 1/3, 0/3). We assert 0.2 on XS:
-    with S's recall, 2 or more of 9 are found with probability 0.99 (binomial). Per kind is
-    NOT asserted: 3 per kind at XS cannot separate a 1/3 from a 2/3 detector."""
+    (frequency 4/7, spend 4/7, category 3/6), XS 2 of 9 (1/3, 1/3, 0/3; XS seeds 3 and 7:
+    4 of 9 each). We assert 0.2 on XS: with S's recall, 2 or more of 9 are found with
+    probability 0.99 (binomial). Per kind is NOT asserted: 3 per kind at XS cannot separate a
+    1/3 from a 2/3 detector."""
     b = truth.behaviour()
     assert sum(b.observable.values()) >= 9
     assert b.recall() >= 0.2, b
