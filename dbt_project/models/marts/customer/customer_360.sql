@@ -130,6 +130,8 @@ tickets as (
         median(first_reply_minutes) as median_first_reply_minutes,
         median(resolution_minutes) as median_resolution_minutes,
         max(created_at) as last_ticket_at,
+        count(*) filter (where solved_at is not null) as solved_ticket_count,
+        count(*) filter (where reopen_count > 0) as reopened_ticket_count,
         -- CSAT of the support desk: the customer's latest rated ticket
         arg_max(csat_rating, csat_rated_at) filter (
             where csat_rating is not null
@@ -167,6 +169,7 @@ surveys as (
         max(score) filter (where survey_type = 'csat') as latest_csat_score,
         max(submitted_at) filter (where survey_type = 'csat') as latest_csat_at,
         max(score) filter (where survey_type = 'ces') as latest_ces_score,
+        max(score_category) filter (where survey_type = 'ces') as latest_ces_category,
         max(submitted_at) filter (where survey_type = 'ces') as latest_ces_at
     from latest_surveys
     group by customer_id
@@ -201,18 +204,6 @@ clv as (
 
 ),
 
-cx_tickets as (
-
-    select
-        customer_id,
-        count(*) filter (where solved_at is not null) as solved_ticket_count,
-        count(*) filter (where reopen_count > 0) as reopened_ticket_count
-    from {{ ref('fct_support_tickets') }}
-    where customer_id is not null
-    group by customer_id
-
-),
-
 cx_csat as (
 
     -- CSAT of both sources (survey answers and ticket ratings): the customer's CSAT % and the
@@ -230,14 +221,6 @@ cx_csat as (
     from ({{ csat_responses() }}) as csat_responses
     where customer_id is not null and is_satisfied is not null
     group by customer_id
-
-),
-
-cx_ces as (
-
-    select customer_id, score_category as latest_ces_category
-    from latest_surveys
-    where survey_type = 'ces'
 
 ),
 
@@ -326,14 +309,14 @@ final as (
         clv.historical_clv,
         clv.clv_purchase_model,
 
-        coalesce(cx_tickets.solved_ticket_count, 0) as solved_ticket_count,
-        coalesce(cx_tickets.reopened_ticket_count, 0) as reopened_ticket_count,
+        coalesce(tickets.solved_ticket_count, 0) as solved_ticket_count,
+        coalesce(tickets.reopened_ticket_count, 0) as reopened_ticket_count,
         coalesce(cx_csat.csat_response_count, 0) as csat_response_count,
         cx_csat.csat_pct,
         cx_csat.latest_csat_is_satisfied,
         cx_csat.latest_csat_source,
         cx_csat.latest_csat_responded_at,
-        cx_ces.latest_ces_category
+        surveys.latest_ces_category
     from customers
     cross join as_of
     left join companies on customers.company_id = companies.company_id
@@ -347,9 +330,7 @@ final as (
     left join lifecycle on customers.customer_id = lifecycle.customer_id
     left join segments on customers.customer_id = segments.customer_id
     left join clv on customers.customer_id = clv.customer_id
-    left join cx_tickets on customers.customer_id = cx_tickets.customer_id
     left join cx_csat on customers.customer_id = cx_csat.customer_id
-    left join cx_ces on customers.customer_id = cx_ces.customer_id
 
 )
 
