@@ -28,9 +28,9 @@ from ingestion.paths import landing_dir
 API_SOURCES = ("crm", "support", "marketing")
 
 
-def generate(base: Path, scale: str) -> dict:
+def generate(base: Path, scale: str, extend_days: int = 0) -> dict:
     from ingestion.demo.generator import generate as gen
-    summary = gen(base, scale=scale, seed=42)
+    summary = gen(base, scale=scale, seed=42, extend_days=extend_days)
     return {"rows": int(sum(summary.rows.values())), "web_events": summary.rows["web.events"]}
 
 
@@ -110,9 +110,7 @@ def append_web(base: Path, fraction: str) -> dict:
 def generate_extended(base: Path, scale: str) -> dict:
     """The same company one day later: a new day of CRM, support and marketing changes and
     web events (the generator's cut moves; unchanged files are not rewritten)."""
-    from ingestion.demo.generator import generate as gen
-    summary = gen(base, scale=scale, seed=42, extend_days=1)
-    return {"rows": int(sum(summary.rows.values())), "web_events": summary.rows["web.events"]}
+    return generate(base, scale, extend_days=1)
 
 
 def job(base: Path, name: str) -> dict:
