@@ -22,8 +22,13 @@ def schedule_timezone() -> str:
 
 
 def build_jobs(all_keys: Sequence[dg.AssetKey], web_keys: Sequence[dg.AssetKey],
-               raw_keys: Sequence[dg.AssetKey]) -> dict[str, Any]:
+               raw_keys: Sequence[dg.AssetKey], profile_keys: Sequence[dg.AssetKey],
+               publish_key: dg.AssetKey) -> dict[str, Any]:
+    """`profile_keys`: what the sensor's run keeps fresh (customer_360, the id history);
+    it rebuilds only what of their upstream depends on web events, then publishes."""
     everything = dg.AssetSelection.assets(*all_keys)
+    web = dg.AssetSelection.assets(*web_keys)
+    profile = dg.AssetSelection.assets(*profile_keys).upstream()
     return {
         "nightly": dg.define_asset_job(
             "nightly", selection=everything,
@@ -31,9 +36,12 @@ def build_jobs(all_keys: Sequence[dg.AssetKey], web_keys: Sequence[dg.AssetKey],
             tags={"cxm/writer": "duckdb"}),
         "web_incremental": dg.define_asset_job(
             "web_incremental",
-            selection=dg.AssetSelection.assets(*web_keys).downstream() & everything,
-            description="New web event files: load them, rebuild what depends on web events, "
-                        "publish.",
+            selection=(web | (web.downstream() & profile) | dg.AssetSelection.assets(publish_key))
+            & everything,
+            description="New web event files: load them, refresh the customer profiles "
+                        "(customer_360 and what it is built from that depends on web events: "
+                        "identity, sessions, touchpoints, facts, lifecycle inputs), publish. "
+                        "Journey, cx and the other lifecycle marts refresh nightly.",
             tags={"cxm/writer": "duckdb"}),
         "ingest": dg.define_asset_job(
             "ingest", selection=dg.AssetSelection.assets(*raw_keys),

@@ -119,7 +119,9 @@ with warnings.catch_warnings():
 _raw_keys = [k for a in ingestion_assets for k in a.keys]
 _web_keys = [t.key for t in raw_tables().get("web", [])]
 _all_keys = [*_raw_keys, *dbt_models.keys, published.key]
-jobs = build_jobs(_all_keys, _web_keys, _raw_keys)
+_profile_keys = [k for k in dbt_models.keys
+                 if k.path[-1] in ("customer_360", "int_identity__customer_id_history")]
+jobs = build_jobs(_all_keys, _web_keys, _raw_keys, _profile_keys, published.key)
 
 defs = dg.Definitions(
     assets=[*ingestion_assets, dbt_models, published, *exposures],

@@ -88,6 +88,12 @@ def test_jobs_schedule_and_sensors():
     assert dg.AssetKey("published") in nightly.asset_layer.selected_asset_keys
     web = defs.resolve_job_def("web_incremental").asset_layer.selected_asset_keys
     assert dg.AssetKey(["web", "events"]) in web and dg.AssetKey(["crm", "contacts"]) not in web
+    # the sensor's run refreshes the customer profile and publishes; journey marts wait
+    assert {dg.AssetKey(["customer", "customer_360"]), dg.AssetKey(["core", "fct_web_sessions"]),
+            dg.AssetKey(["intermediate", "int_identity__customer_id_history"]),
+            dg.AssetKey("published")} <= web
+    assert not {k for k in web if k.path[0] in ("journey", "cx")}, web
+    assert dg.AssetKey(["lifecycle", "behavior_changes"]) not in web
     schedule = defs.resolve_schedule_def("nightly_at_0200")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == automation.schedule_timezone()

@@ -2,7 +2,9 @@
 stand-ins, `nightly` executed in process on a real DuckDB file, then a planted failing
 ERROR-severity dbt test that must stop publishing."""
 
+import json
 import os
+from collections import Counter
 
 import dagster as dg
 import duckdb
@@ -14,9 +16,11 @@ from ingestion.demo.generator import generate
 from ingestion.demo.standin import StandInServer
 from orchestration.dbt_models import PUBLIC_SCHEMAS
 from orchestration.definitions import defs
+from orchestration.project import dbt_project
 from orchestration.run import run_job, summarize
 
 pytestmark = pytest.mark.slow
+DBT_TARGET = dbt_project().project_dir / "target"
 TOKEN = "job-token"
 
 
@@ -66,6 +70,16 @@ def test_checks_ran_and_error_checks_passed(pipeline):
     assert all(g.passed for g in gx), [g.asset_key for g in gx if not g.passed]
     assert "results" in gx[0].metadata
     assert not [c for c in summary.checks_failed if c.endswith("(ERROR)")], summary.checks_failed
+
+
+def test_the_job_runs_data_tests_but_leaves_unit_tests_to_ci(pipeline):
+    """Production runs exclude dbt unit tests (BUILD_ARGS); the data tests still run."""
+    run_id = pipeline["result"].run_id
+    [results] = DBT_TARGET.glob(f"dbt_models-{run_id[:7]}-*/run_results.json")
+    kinds = Counter(r["unique_id"].split(".")[0]
+                    for r in json.loads(results.read_text())["results"])
+    assert kinds["unit_test"] == 0, kinds
+    assert kinds["test"] > 300 and kinds["model"] > 50, kinds
 
 
 def test_published_has_the_public_schemas_and_nothing_else(pipeline):
