@@ -77,24 +77,48 @@ def test_behaviour_changes_are_planted_where_the_data_can_show_them(truth):
 
 
 def test_behaviour_changes_find_the_planted_changes(truth):
-    """Recall on the observable planted changes (flag of the planted kind). Measured
-    (docs/decisions.md, 2026-12-02, mart defaults untouched): S (seed 11) 11 of 20 = 0.55
-    (frequency 4/7, spend 4/7, category 3/6), XS 2 of 9 (1/3, 1/3, 0/3; XS seeds 3 and 7:
-    4 of 9 each). We assert 0.2 on XS: with S's recall, 2 or more of 9 are found with
-    probability 0.99 (binomial). Per kind is NOT asserted: 3 per kind at XS cannot separate a
-    1/3 from a 2/3 detector."""
+    """Recall on the observable planted changes (flag of the planted kind), with the
+    per-customer tests at p <= 0.05 (docs/decisions.md, 2026-12-02 "Behaviour changes:
+    per-customer tests"). Measured: S seed 5 (held out, where the defaults were chosen) 16 of
+    26 = 0.62 (frequency 3/9, spend 8/9, category 5/8); S seed 11 10 of 20 = 0.50 (4/7, 5/7,
+    1/6); XS seed 11 (this company) 4 of 9 (1/3, 2/3, 1/3). Over both S seeds a planted change
+    is found with probability ~0.57 (26 of 46); at that rate 3 or more of XS's 9 are found with
+    probability 0.96 (binomial; 4 or more: 0.86), so we assert recall >= 1/3 (the ratio rules
+    before found 2 of 9). Per kind is not asserted: 3 per kind at XS cannot tell 1/3 from 2/3."""
     b = truth.behaviour()
     assert sum(b.observable.values()) >= 9
-    assert b.recall() >= 0.2, b
+    assert b.recall() >= 1 / 3, b
 
 
 def test_behaviour_changes_flag_few_customers_without_a_planted_change(truth):
     """Customers without a planted change that the mart flags anyway, among those it can
-    judge (an order in both windows): XS 3/15 = 0.20, S 28/236 = 0.12; we allow 0.25. XS
-    judges 24 customers, 9 of them planted (the planted ones keep buying), hence >= 10."""
+    judge (an order in both windows). Each flag is a test at level 0.05 (the spend test is
+    calibrated: 4-7% of unplanted S customers per order-count class; the exact frequency and
+    category tests are conservative at small counts, ~1%), so a customer is flagged by chance
+    with probability ~0.08: measured S seed 5 19/240, S seed 11 19/236, XS 1/15 (the ratio
+    rules before: XS 3/15, S 28/236). XS judges ~24 customers, 9 of them planted, hence >= 10
+    unplanted; at 0.08, 3 or fewer of 15 are flagged with probability 0.97, so we allow 0.2."""
     b = truth.behaviour()
     assert b.unplanted_judged >= 10
-    assert b.false_positive_rate <= 0.25, b
+    assert b.false_positive_rate <= 0.2, b
+
+
+def test_behaviour_frequency_p_values_are_the_exact_binomial_mid_p(company):
+    """frequency_p_value is the one-sided mid-p of the binomial split: n = baseline repeat
+    orders + recent orders, each recent with probability recent days / (recent + baseline
+    days) — recomputed here with scipy for every judged customer (the recent window's length
+    from the mart's own recent_orders_per_30_days)."""
+    from scipy.stats import binom
+
+    rows = company.query(
+        "select baseline_repeat_orders, recent_orders, baseline_days, "
+        "30.0 * recent_orders / recent_orders_per_30_days, frequency_p_value "
+        "from lifecycle.behavior_changes where has_both_windows")
+    assert len(rows) >= 10
+    for baseline, recent, baseline_days, recent_days, p_value in rows:
+        n, share = baseline + recent, recent_days / (recent_days + baseline_days)
+        expected = binom.sf(recent, n, share) + 0.5 * binom.pmf(recent, n, share)
+        assert p_value == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_persona_summary_counts_every_customer_with_orders(company):
