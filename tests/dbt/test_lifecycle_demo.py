@@ -11,13 +11,16 @@ well under 1% of customers. Measured: XS precision 1.000, recall 0.989 (90/91); 
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, defaultdict
 
 import duckdb
 import pytest
+import yaml
 
 from benchmarks.lifecycle_scoring import EXPECTED_FLAG, LifecycleTruth
 from cxm_cli.summary import PERSONA_ORDER, persona_counts, render_personas
+from tests.dbt.helpers import PROJECT_DIR
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +122,95 @@ def test_behaviour_frequency_p_values_are_the_exact_binomial_mid_p(company):
         n, share = baseline + recent, recent_days / (recent_days + baseline_days)
         expected = binom.sf(recent, n, share) + 0.5 * binom.pmf(recent, n, share)
         assert p_value == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def behaviour_windows(company, select: str, tail: str = "") -> list[tuple]:
+    """`select ... from o <tail>` over the orders in the behavior_changes windows (o.time_window:
+    'recent', 'baseline'), the windows cut here again from the project's vars."""
+    var = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    recent, baseline = var["behavior_recent_days"], var["behavior_baseline_days"]
+    return company.query(f"""
+        with as_of as (select max(as_of_at) as as_of_at from lifecycle.behavior_changes),
+        o as (
+            select orders.*, case
+                when ordered_at > as_of_at - interval {recent} day then 'recent'
+                when ordered_at > as_of_at - interval {recent + baseline} day then 'baseline'
+            end as time_window
+            from core.fct_orders as orders, as_of
+            where customer_id is not null and ordered_at <= as_of_at)
+        select {select} from (select * from o where time_window is not null) as o {tail}""")
+
+
+def judged_customers(company, column: str) -> dict[str, float | None]:
+    return dict(company.query(f"select customer_id, {column} from lifecycle.behavior_changes "
+                              "where has_both_windows"))
+
+
+def test_behaviour_spend_p_values_are_the_pooled_z_test(company):
+    """spend_p_value = Φ(z) on the mean log order value, the spread pooled over every
+    customer's windows — recomputed here from the orders (erfc fit: relative error < 1e-6)."""
+    from scipy.stats import norm
+
+    logs: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for customer, window, total in behaviour_windows(
+            company, "o.customer_id, o.time_window, o.order_total"):
+        if total > 0:
+            logs[customer, window].append(math.log(total))
+    mean = {k: sum(v) / len(v) for k, v in logs.items()}
+    squares = sum((x - mean[k]) ** 2 for k, v in logs.items() for x in v)
+    sd = math.sqrt(squares / sum(len(v) - 1 for v in logs.values()))
+    mart = judged_customers(company, "spend_p_value")
+    tested = 0
+    for customer, p_value in mart.items():
+        r, b = logs.get((customer, "recent")), logs.get((customer, "baseline"))
+        if not (r and b):
+            assert p_value is None
+            continue
+        z = (mean[customer, "recent"] - mean[customer, "baseline"]) / (
+            sd * math.sqrt(1 / len(r) + 1 / len(b)))
+        assert p_value == pytest.approx(norm.cdf(z), rel=1e-6, abs=1e-9), customer
+        tested += 1
+    assert tested >= 10
+
+
+def test_behaviour_category_p_values_are_fishers_mid_p(company):
+    """category_p_value = two-sided mid-p of Fisher's exact test on the line items in / out of
+    the customer's main category (most lines over both windows, ties by name), baseline vs
+    recent — recomputed here with scipy's hypergeometric distribution."""
+    from scipy.stats import hypergeom
+
+    lines: dict[str, Counter] = defaultdict(Counter)
+    for customer, window, category, n in behaviour_windows(
+            company, "o.customer_id, o.time_window, coalesce(p.category, '(unknown)'), count(*)",
+            "join core.fct_order_items as i on i.order_id = o.order_id "
+            "left join core.dim_products as p on p.product_id = i.product_id "
+            "group by all"):
+        lines[customer][window, category] += n
+    mart = judged_customers(company, "category_p_value")
+    main_of = judged_customers(company, "main_category")
+    tested = 0
+    for customer, p_value in mart.items():
+        by = lines.get(customer, Counter())
+        per_category = Counter()
+        for (_, category), n in by.items():
+            per_category[category] += n
+        recent = sum(n for (w, _), n in by.items() if w == "recent")
+        total = sum(per_category.values())
+        if not 0 < recent < total:
+            assert p_value is None, customer
+            continue
+        main = min(per_category, key=lambda c: (-per_category[c], c))
+        assert main_of[customer] == main
+        dist = hypergeom(total, per_category[main], recent)
+        observed = dist.pmf(by["recent", main])
+        support = range(max(0, recent - (total - per_category[main])),
+                        min(per_category[main], recent) + 1)
+        pmf = [dist.pmf(k) for k in support]
+        expected = (sum(p for p in pmf if p < observed * (1 - 1e-7))
+                    + 0.5 * sum(p for p in pmf if abs(p - observed) <= observed * 1e-7))
+        assert p_value == pytest.approx(expected, rel=1e-9, abs=1e-12), customer
+        tested += 1
+    assert tested >= 10
 
 
 def test_persona_summary_counts_every_customer_with_orders(company):
