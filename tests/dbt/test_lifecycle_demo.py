@@ -83,11 +83,12 @@ def test_behaviour_changes_find_the_planted_changes(truth):
     """Recall on the observable planted changes (flag of the planted kind), with the
     per-customer tests at p <= 0.05 (docs/decisions.md, 2026-12-02 "Behaviour changes:
     per-customer tests"). Measured: S seed 5 (held out, where the defaults were chosen) 16 of
-    26 = 0.62 (frequency 3/9, spend 8/9, category 5/8); S seed 11 10 of 20 = 0.50 (4/7, 5/7,
-    1/6); XS seed 11 (this company) 4 of 9 (1/3, 2/3, 1/3). Over both S seeds a planted change
-    is found with probability ~0.57 (26 of 46); at that rate 3 or more of XS's 9 are found with
-    probability 0.96 (binomial; 4 or more: 0.86), so we assert recall >= 1/3 (the ratio rules
-    before found 2 of 9). Per kind is not asserted: 3 per kind at XS cannot tell 1/3 from 2/3."""
+    26 = 0.62 (frequency 3/9, spend 8/9, category 5/8); S seed 7 15 of 24 = 0.62 (3/8, 6/8,
+    6/8); S seed 11 10 of 20 = 0.50 (4/7, 5/7, 1/6); XS seed 11 (this company) 4 of 9 (1/3,
+    2/3, 1/3). Over the three S seeds a planted change is found with probability ~0.59 (41 of
+    70); at that rate 3 or more of XS's 9 are found with probability 0.97 (binomial; 4 or
+    more: 0.88), so we assert recall >= 1/3 (the ratio rules before found 2 of 9). Per kind
+    is not asserted: 3 per kind at XS cannot tell 1/3 from 2/3."""
     b = truth.behaviour()
     assert sum(b.observable.values()) >= 9
     assert b.recall() >= 1 / 3, b
@@ -98,9 +99,10 @@ def test_behaviour_changes_flag_few_customers_without_a_planted_change(truth):
     judge (an order in both windows). Each flag is a test at level 0.05 (the spend test is
     calibrated: 4-7% of unplanted S customers per order-count class; the exact frequency and
     category tests are conservative at small counts, ~1%), so a customer is flagged by chance
-    with probability ~0.08: measured S seed 5 19/240, S seed 11 19/236, XS 1/15 (the ratio
-    rules before: XS 3/15, S 28/236). XS judges ~24 customers, 9 of them planted, hence >= 10
-    unplanted; at 0.08, 3 or fewer of 15 are flagged with probability 0.97, so we allow 0.2."""
+    with probability ~0.08: measured S seeds 5, 7, 11 19/240, 21/253, 19/236 (59/729 = 0.081),
+    XS 1/15 (the ratio rules before: XS 3/15, S 28/236). XS judges ~24 customers, 9 of them
+    planted, hence >= 10 unplanted; at 0.081, 3 or fewer of 15 are flagged with probability
+    0.97, so we allow 0.2."""
     b = truth.behaviour()
     assert b.unplanted_judged >= 10
     assert b.false_positive_rate <= 0.2, b

@@ -4,11 +4,12 @@
 -- changes"; flags in macros/lifecycle.sql):
 -- - frequency: exact conditional test of two Poisson rates — given the n orders of both
 --   windows, the recent count is Binomial(n, recent days / all days) when the rate is
---   unchanged; the customer's first order opens the observation and is not counted;
+--   unchanged (one-sided mid-p); the customer's first order opens the observation and is
+--   not counted;
 -- - spend: z-test on the mean log order value, recent vs baseline, with the within-customer
---   spread of log order values pooled over all customers;
--- - category: Fisher's exact test (two-sided) on line items in the customer's main category
---   (most lines over both windows) vs the rest, recent vs baseline.
+--   spread of log order values pooled over all customers (one-sided);
+-- - category: Fisher's exact test (two-sided mid-p) on line items in the customer's main
+--   category (most lines over both windows) vs the rest, recent vs baseline.
 -- Customers without an order in both windows are `insufficient_history`.
 
 with as_of as (
