@@ -59,6 +59,7 @@ class BehaviourScores:
     detected: Counter  # kind -> observable changes flagged with the expected flag
     unplanted_judged: int  # customers without a planted change but with both windows
     unplanted_flagged: int  # of those, any flag
+    unplanted_by_flag: Counter  # flag -> of those, raising that flag (a customer may raise two)
 
     def recall(self, kind: str | None = None) -> float | None:
         kinds = [kind] if kind else list(self.observable)
@@ -86,7 +87,8 @@ def behaviour_scores(planted: Mapping[str, str], observable: Iterable[str],
         observable=Counter(k for c, k in planted.items() if c in seen),
         detected=det,
         unplanted_judged=len(others),
-        unplanted_flagged=sum(bool(flags.get(c)) for c in others))
+        unplanted_flagged=sum(bool(flags.get(c)) for c in others),
+        unplanted_by_flag=Counter(f for c in others for f in flags.get(c, set())))
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ def main(data_dir: str) -> None:  # pragma: no cover - a report on a built wareh
     b = t.behaviour()
     print(f"behaviour: planted {dict(b.planted)} observable {dict(b.observable)} "
           f"detected {dict(b.detected)}; false positives {b.unplanted_flagged}/"
-          f"{b.unplanted_judged} = {b.false_positive_rate}")
+          f"{b.unplanted_judged} = {b.false_positive_rate} (by flag {dict(b.unplanted_by_flag)})")
 
 
 if __name__ == "__main__":  # pragma: no cover

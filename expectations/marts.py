@@ -144,6 +144,8 @@ MARTS: dict[str, Mart] = {
                            "need_attention"])]),
     "lifecycle.behavior_changes": Mart(("customer_id",), [
         between("spend_ratio", 0), between("frequency_ratio", 0), rate("category_shift"),
+        between("repeat_rate_ratio", 0), between("typical_order_value_ratio", 0),
+        rate("frequency_p_value"), rate("spend_p_value"), rate("category_p_value"),
         one_of("behavior_change", ["buys_more", "buys_less", "buys_differently", "unchanged",
                                    "insufficient_history"])]),
     # CLV (customer_clv_fit, customer_clv): parameters are positive where fitted; every

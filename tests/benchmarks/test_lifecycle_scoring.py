@@ -34,3 +34,11 @@ def test_behaviour_scores_count_only_observable_changes_and_unplanted_flags():
     assert s.recall() == pytest.approx(2 / 3)
     assert (s.unplanted_flagged, s.unplanted_judged) == (1, 3)
     assert s.false_positive_rate == pytest.approx(1 / 3)
+    assert s.unplanted_by_flag == Counter({"buys_more": 1})  # x; c1 is planted, not judged
+
+
+def test_behaviour_scores_count_each_flag_of_an_unplanted_customer():
+    flags = {"x": {"buys_more", "buys_less"}, "y": {"buys_less"}, "z": set()}
+    s = behaviour_scores({}, set(), flags, judged=["x", "y", "z"])
+    assert (s.unplanted_flagged, s.unplanted_judged) == (2, 3)
+    assert s.unplanted_by_flag == Counter({"buys_less": 2, "buys_more": 1})

@@ -11,13 +11,16 @@ well under 1% of customers. Measured: XS precision 1.000, recall 0.989 (90/91); 
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, defaultdict
 
 import duckdb
 import pytest
+import yaml
 
 from benchmarks.lifecycle_scoring import EXPECTED_FLAG, LifecycleTruth
 from cxm_cli.summary import PERSONA_ORDER, persona_counts, render_personas
+from tests.dbt.helpers import PROJECT_DIR
 
 
 @pytest.fixture(scope="module")
@@ -77,24 +80,139 @@ def test_behaviour_changes_are_planted_where_the_data_can_show_them(truth):
 
 
 def test_behaviour_changes_find_the_planted_changes(truth):
-    """Recall on the observable planted changes (flag of the planted kind). Measured
-    (docs/decisions.md, 2026-12-02, mart defaults untouched): S (seed 11) 11 of 20 = 0.55
-    (frequency 4/7, spend 4/7, category 3/6), XS 2 of 9 (1/3, 1/3, 0/3; XS seeds 3 and 7:
-    4 of 9 each). We assert 0.2 on XS: with S's recall, 2 or more of 9 are found with
-    probability 0.99 (binomial). Per kind is NOT asserted: 3 per kind at XS cannot separate a
-    1/3 from a 2/3 detector."""
+    """Recall on the observable planted changes (flag of the planted kind), with the
+    per-customer tests at p <= 0.05 (docs/decisions.md, 2026-12-02 "Behaviour changes:
+    per-customer tests"). Measured: S seed 5 (held out, where the defaults were chosen) 16 of
+    26 = 0.62 (frequency 3/9, spend 8/9, category 5/8); S seed 7 15 of 24 = 0.62 (3/8, 6/8,
+    6/8); S seed 11 10 of 20 = 0.50 (4/7, 5/7, 1/6); XS seed 11 (this company) 4 of 9 (1/3,
+    2/3, 1/3). Over the three S seeds a planted change is found with probability ~0.59 (41 of
+    70); at that rate 3 or more of XS's 9 are found with probability 0.97 (binomial; 4 or
+    more: 0.88), so we assert recall >= 1/3 (the ratio rules before found 2 of 9). Per kind
+    is not asserted: 3 per kind at XS cannot tell 1/3 from 2/3."""
     b = truth.behaviour()
     assert sum(b.observable.values()) >= 9
-    assert b.recall() >= 0.2, b
+    assert b.recall() >= 1 / 3, b
 
 
 def test_behaviour_changes_flag_few_customers_without_a_planted_change(truth):
     """Customers without a planted change that the mart flags anyway, among those it can
-    judge (an order in both windows): XS 3/15 = 0.20, S 28/236 = 0.12; we allow 0.25. XS
-    judges 24 customers, 9 of them planted (the planted ones keep buying), hence >= 10."""
+    judge (an order in both windows). Each flag is a test at level 0.05 (the spend test is
+    calibrated: 4-7% of unplanted S customers per order-count class; the exact frequency and
+    category tests are conservative at small counts, ~1%), so a customer is flagged by chance
+    with probability ~0.08: measured S seeds 5, 7, 11 19/240, 21/253, 19/236 (59/729 = 0.081),
+    XS 1/15 (the ratio rules before: XS 3/15, S 28/236). XS judges ~24 customers, 9 of them
+    planted, hence >= 10 unplanted; at 0.081, 3 or fewer of 15 are flagged with probability
+    0.97, so we allow 0.2."""
     b = truth.behaviour()
     assert b.unplanted_judged >= 10
-    assert b.false_positive_rate <= 0.25, b
+    assert b.false_positive_rate <= 0.2, b
+
+
+def test_behaviour_frequency_p_values_are_the_exact_binomial_mid_p(company):
+    """frequency_p_value is the one-sided mid-p of the binomial split: n = baseline repeat
+    orders + recent orders, each recent with probability recent days / (recent + baseline
+    days) — recomputed here with scipy for every judged customer (the recent window's length
+    from the mart's own recent_orders_per_30_days)."""
+    from scipy.stats import binom
+
+    rows = company.query(
+        "select baseline_repeat_orders, recent_orders, baseline_days, "
+        "30.0 * recent_orders / recent_orders_per_30_days, frequency_p_value "
+        "from lifecycle.behavior_changes where has_both_windows")
+    assert len(rows) >= 10
+    for baseline, recent, baseline_days, recent_days, p_value in rows:
+        n, share = baseline + recent, recent_days / (recent_days + baseline_days)
+        expected = binom.sf(recent, n, share) + 0.5 * binom.pmf(recent, n, share)
+        assert p_value == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def behaviour_windows(company, select: str, tail: str = "") -> list[tuple]:
+    """`select ... from o <tail>` over the orders in the behavior_changes windows (o.time_window:
+    'recent', 'baseline'), the windows cut here again from the project's vars."""
+    var = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    recent, baseline = var["behavior_recent_days"], var["behavior_baseline_days"]
+    return company.query(f"""
+        with as_of as (select max(as_of_at) as as_of_at from lifecycle.behavior_changes),
+        o as (
+            select orders.*, case
+                when ordered_at > as_of_at - interval {recent} day then 'recent'
+                when ordered_at > as_of_at - interval {recent + baseline} day then 'baseline'
+            end as time_window
+            from core.fct_orders as orders, as_of
+            where customer_id is not null and ordered_at <= as_of_at)
+        select {select} from (select * from o where time_window is not null) as o {tail}""")
+
+
+def judged_customers(company, column: str) -> dict[str, float | None]:
+    return dict(company.query(f"select customer_id, {column} from lifecycle.behavior_changes "
+                              "where has_both_windows"))
+
+
+def test_behaviour_spend_p_values_are_the_pooled_z_test(company):
+    """spend_p_value = Φ(z) on the mean log order value, the spread pooled over every
+    customer's windows — recomputed here from the orders (erfc fit: relative error < 1e-6)."""
+    from scipy.stats import norm
+
+    logs: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for customer, window, total in behaviour_windows(
+            company, "o.customer_id, o.time_window, o.order_total"):
+        if total > 0:
+            logs[customer, window].append(math.log(total))
+    mean = {k: sum(v) / len(v) for k, v in logs.items()}
+    squares = sum((x - mean[k]) ** 2 for k, v in logs.items() for x in v)
+    sd = math.sqrt(squares / sum(len(v) - 1 for v in logs.values()))
+    mart = judged_customers(company, "spend_p_value")
+    tested = 0
+    for customer, p_value in mart.items():
+        r, b = logs.get((customer, "recent")), logs.get((customer, "baseline"))
+        if not (r and b):
+            assert p_value is None
+            continue
+        z = (mean[customer, "recent"] - mean[customer, "baseline"]) / (
+            sd * math.sqrt(1 / len(r) + 1 / len(b)))
+        assert p_value == pytest.approx(norm.cdf(z), rel=1e-6, abs=1e-9), customer
+        tested += 1
+    assert tested >= 10
+
+
+def test_behaviour_category_p_values_are_fishers_mid_p(company):
+    """category_p_value = two-sided mid-p of Fisher's exact test on the line items in / out of
+    the customer's main category (most lines over both windows, ties by name), baseline vs
+    recent — recomputed here with scipy's hypergeometric distribution."""
+    from scipy.stats import hypergeom
+
+    lines: dict[str, Counter] = defaultdict(Counter)
+    for customer, window, category, n in behaviour_windows(
+            company, "o.customer_id, o.time_window, coalesce(p.category, '(unknown)'), count(*)",
+            "join core.fct_order_items as i on i.order_id = o.order_id "
+            "left join core.dim_products as p on p.product_id = i.product_id "
+            "group by all"):
+        lines[customer][window, category] += n
+    mart = judged_customers(company, "category_p_value")
+    main_of = judged_customers(company, "main_category")
+    tested = 0
+    for customer, p_value in mart.items():
+        by = lines.get(customer, Counter())
+        per_category = Counter()
+        for (_, category), n in by.items():
+            per_category[category] += n
+        recent = sum(n for (w, _), n in by.items() if w == "recent")
+        total = sum(per_category.values())
+        if not 0 < recent < total:
+            assert p_value is None, customer
+            continue
+        main = min(per_category, key=lambda c: (-per_category[c], c))
+        assert main_of[customer] == main
+        dist = hypergeom(total, per_category[main], recent)
+        observed = dist.pmf(by["recent", main])
+        support = range(max(0, recent - (total - per_category[main])),
+                        min(per_category[main], recent) + 1)
+        pmf = [dist.pmf(k) for k in support]
+        expected = (sum(p for p in pmf if p < observed * (1 - 1e-7))
+                    + 0.5 * sum(p for p in pmf if abs(p - observed) <= observed * 1e-7))
+        assert p_value == pytest.approx(expected, rel=1e-9, abs=1e-12), customer
+        tested += 1
+    assert tested >= 10
 
 
 def test_persona_summary_counts_every_customer_with_orders(company):
