@@ -1,0 +1,44 @@
+"""The public mart contract is enforced by dbt model contracts (docs/decisions.md,
+2026-12-02): every public SQL mart declares each column's type, and its not_null
+constraints reach the DuckDB tables the demo company's build created."""
+
+from __future__ import annotations
+
+import json
+
+from orchestration.dbt_models import PUBLIC_SCHEMAS
+
+# Python models cannot carry a contract
+UNCONTRACTED = {"customer_clv", "customer_clv_fit"}
+
+
+def _public_sql_models(company) -> dict[str, dict]:
+    manifest = json.loads((company.target / "manifest.json").read_text())
+    return {n["name"]: n for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["schema"] in PUBLIC_SCHEMAS}
+
+
+def test_every_public_sql_mart_has_an_enforced_contract(company):
+    models = _public_sql_models(company)
+    assert len(models) >= 30
+    for name, node in models.items():
+        if name in UNCONTRACTED:
+            continue
+        assert node["language"] == "sql" and node["contract"]["enforced"], name
+        untyped = [c for c, col in node["columns"].items() if not col.get("data_type")]
+        assert not untyped, (name, untyped)
+
+
+def test_not_null_constraints_reach_the_warehouse(company):
+    checked = 0
+    for name, node in _public_sql_models(company).items():
+        if name in UNCONTRACTED:
+            continue
+        declared = {c for c, col in node["columns"].items()
+                    if any(k["type"] == "not_null" for k in col.get("constraints", []))}
+        in_db = {r[0] for r in company.query(
+            "select column_name from information_schema.columns where table_schema = "
+            f"'{node['schema']}' and table_name = '{name}' and is_nullable = 'NO'")}
+        assert declared == in_db, name
+        checked += len(declared)
+    assert checked >= 150
