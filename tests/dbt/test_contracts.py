@@ -42,3 +42,36 @@ def test_not_null_constraints_reach_the_warehouse(company):
         assert declared == in_db, name
         checked += len(declared)
     assert checked >= 150
+
+
+def test_check_constraints_reach_the_warehouse_and_reject_bad_rows(company, tmp_path):
+    """Ranges and accepted values of the public marts are CHECK constraints: each declared
+    one is in DuckDB's catalogue, and DuckDB refuses a row that breaks one (on a copy of a
+    mart in a scratch database, the demo company's warehouse stays untouched)."""
+    import duckdb
+    import pytest
+
+    declared = {(node["schema"], name, col): [k for k in spec.get("constraints", [])
+                                              if k["type"] == "check"]
+                for name, node in _public_sql_models(company).items()
+                for col, spec in node["columns"].items()}
+    declared = {k: v for k, v in declared.items() if v}
+    in_db = {(s, t, cols[0]) for s, t, cols in company.query(
+        "select schema_name, table_name, constraint_column_names from duckdb_constraints() "
+        "where constraint_type = 'CHECK'")}
+    assert set(declared) == in_db
+    assert len(declared) >= 60
+    # an NPS below -100 in a copy of cx_kpis_daily's definition
+    [(ddl,)] = company.query("select sql from duckdb_tables() where schema_name = 'cx' "
+                             "and table_name = 'cx_kpis_daily'")
+    con = duckdb.connect(str(tmp_path / "scratch.duckdb"))
+    try:
+        con.execute("create schema cx")
+        con.execute(ddl)
+        con.execute(f"attach '{company.base / 'warehouse.duckdb'}' as built (read_only)")
+        row = "from built.cx.cx_kpis_daily where nps is not null limit 1"
+        con.execute(f"insert into cx.cx_kpis_daily select * {row}")  # a real row fits
+        with pytest.raises(duckdb.ConstraintException, match=r"CHECK constraint.*nps"):
+            con.execute(f"insert into cx.cx_kpis_daily select * replace (-101 as nps) {row}")
+    finally:
+        con.close()
