@@ -31,6 +31,11 @@ class Validation:
     results: list[dict[str, Any]] = field(default_factory=list)  # JSON-able per expectation
 
 
+# expectations judged on the column names alone, not on any row
+_ON_COLUMN_NAMES = {"expect_table_columns_to_match_set",
+                    "expect_table_columns_to_match_ordered_list", "expect_column_to_exist"}
+
+
 @cache
 def _batch_definition():
     asset = gx_context().data_sources.add_pandas("cxm_raw").add_dataframe_asset("raw_table")
@@ -48,7 +53,13 @@ def _connect(db: Path) -> duckdb.DuckDBPyConnection:
 
 def validate_raw_table(source: str, table: str, previous_rows: int | None = None,
                        base: str | Path | None = None) -> Validation:
+    """The raw suite on the latest load, reading only the columns its row expectations use
+    (the column-set expectation is judged on the table's column names): at M the first load
+    of web events is ~10M rows of ~30 columns, which read whole took 8.5 GB and 45 s."""
+    from expectations.marts import suite_columns
+
     dataset = f"raw_{source}"
+    suite = raw_suite(source, table, previous_rows)
     con = _connect(paths.warehouse_path(base))
     try:
         exists = con.execute("select count(*) from information_schema.tables where "
@@ -62,27 +73,43 @@ def validate_raw_table(source: str, table: str, previous_rows: int | None = None
         total = con.execute(f'select count(*) from {dataset}."{table}"').fetchone()[0]
         columns = [r[0] for r in con.execute(
             "select column_name from information_schema.columns where table_schema = ? "
-            "and table_name = ?", [dataset, table]).fetchall()]
+            "and table_name = ? order by ordinal_position", [dataset, table]).fetchall()]
         where = ""
         if "_dlt_load_id" in columns:
             where = (f' where _dlt_load_id = (select max(_dlt_load_id) '
                      f'from {dataset}."{table}")')
-        df = con.sql(f'select * from {dataset}."{table}"{where}').to_arrow_table().to_pandas()
+        # a missing column stays missing, so its expectations fail as they should
+        read = [c for c in suite_columns(suite) if c in columns] or columns[:1]
+        select = ", ".join(f'"{c}"' for c in read)
+        df = con.sql(f'select {select} from {dataset}."{table}"{where}').to_arrow_table() \
+            .to_pandas()
     finally:
         con.close()
-    return validate_frame(df, raw_suite(source, table, previous_rows), total)
+    return validate_frame(df, suite, total, column_names=columns)
 
 
-def validate_frame(df: pd.DataFrame, suite: gx.ExpectationSuite,
-                   total: int | None = None) -> Validation:
+def validate_frame(df: pd.DataFrame, suite: gx.ExpectationSuite, total: int | None = None,
+                   column_names: list[str] | None = None) -> Validation:
     """Validate `df` against `suite`. `total`: the whole table's row count when `df` is only
-    part of it (the latest load); a row-count expectation is judged on it."""
+    part of it (the latest load); a row-count expectation is judged on it. `column_names`:
+    the table's columns when `df` holds only some of them; expectations on the column set
+    are then judged on an empty frame with exactly those columns."""
     total = len(df) if total is None else total
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": df})
-    result = batch.validate(suite)
-    out = Validation(suite.name, bool(result.success), len(df), total,
-                     dict(result.statistics))
-    for r in result.results:
+    parts = [(df, list(suite.expectations))]
+    if column_names is not None:
+        on_names = [e for e in suite.expectations if e.expectation_type in _ON_COLUMN_NAMES]
+        parts = [(pd.DataFrame({c: pd.Series(dtype=object) for c in column_names}), on_names),
+                 (df, [e for e in suite.expectations if e not in on_names])]
+    results = []
+    for frame, expectations in parts:
+        if not expectations:
+            continue
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+        part = gx.ExpectationSuite(name=suite.name, meta=dict(suite.meta or {}),
+                                   expectations=[e.copy(deep=True) for e in expectations])
+        results.extend(batch.validate(part).results)
+    out = Validation(suite.name, True, len(df), total, {"evaluated_expectations": len(results)})
+    for r in results:
         config = r.expectation_config
         kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
         # the row count bound is about the table, not the latest load: judge it on `total`

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from expectations.marts import suite_columns
 from expectations.runner import validate_raw_table
 from expectations.suites import raw_suite
 from ingestion import paths
@@ -48,3 +49,26 @@ def test_missing_quarantine_table_is_fine_missing_data_table_is_not(tmp_path):
     duckdb.connect(str(paths.warehouse_path(tmp_path))).close()
     assert validate_raw_table("web", "_quarantine", base=tmp_path).success
     assert not validate_raw_table("web", "events", base=tmp_path).success
+
+
+def test_a_dropped_column_fails_though_only_the_checked_columns_are_read(tmp_path):
+    """The runner reads only the columns row expectations use; the column set is judged on
+    the table's column names, so a dropped column the rows are not checked on still fails."""
+    import duckdb
+
+    write_raw_tables(paths.warehouse_path(tmp_path),
+                     {"crm": {"orders": [_order(1), _order(2)]}}, load_id="1000")
+    suite = raw_suite("crm", "orders")
+    checked = set(suite_columns(suite))
+    con = duckdb.connect(str(paths.warehouse_path(tmp_path)))
+    try:
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw_crm' and table_name = 'orders'").fetchall()]
+        unchecked = next(c for c in columns if c not in checked and not c.startswith("_dlt"))
+        con.execute(f'alter table raw_crm.orders drop column "{unchecked}"')
+    finally:
+        con.close()
+    v = validate_raw_table("crm", "orders", base=tmp_path)
+    assert not v.success
+    assert any(unchecked in f and "missing_columns" in f for f in v.failures), v.failures
