@@ -217,14 +217,15 @@ def freshness(base: Path, _: str) -> dict:
         requests = result.run_requests or []
         with contextlib.redirect_stdout(sys.stderr):
             run = run_job(sensor.job_name, instance=inst, log_level="ERROR") if requests else None
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        steps = step_seconds(inst, run.run_id) if run else {}
     with duckdb.connect(wh, read_only=True) as con:
         seen = con.sql("select last_seen_at from customer.customer_360 where customer_id = ?",
                        params=[customer]).fetchall()
     updated = bool(seen) and seen[0][0] is not None and seen[0][0] >= at
     return {"seconds": seconds, "run_requests": len(requests), "job": sensor.job_name,
             "success": bool(run and run.success), "updated": updated,
-            "sensor_interval_seconds": sensor.minimum_interval_seconds}
+            "sensor_interval_seconds": sensor.minimum_interval_seconds, "steps": steps}
 
 
 def main(argv: list[str]) -> None:

@@ -96,7 +96,7 @@ def new_files(folder: Path, cursor: str | None) -> tuple[list[str], str]:
 
 
 def web_events_sensor(job: Any) -> dg.SensorDefinition:
-    @dg.sensor(name="new_web_event_files", job=job, minimum_interval_seconds=60,
+    @dg.sensor(name="new_web_event_files", job=job, minimum_interval_seconds=30,
                default_status=dg.DefaultSensorStatus.STOPPED,
                description="Starts `web_incremental` when new files land in "
                            "$CXM_DATA_DIR/landing/web/events.")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(900)
 
 DAY_S = 86_400
 LOADS = [f"{1_733_000_000 + i * DAY_S}.5" for i in range(4)]
-# load 4 comes 2 h after load 3: inside the 6 h lookback, so load 3 is reprocessed too
+# load 4 comes 2 h after load 3: with a 6 h lookback load 3 is reprocessed too (with 0, not)
 LOADS[3] = f"{1_733_000_000 + 2 * DAY_S + 7_200}.5"
 
 
@@ -74,9 +74,10 @@ EXPECTED_SESSIONS = [
 MINE = "device_key similar to '(anonymous_id:d[A-F]|app_user_id:u-only)'"
 
 
-def _build(data_dir: Path, target: Path, *extra: str):
+def _build(data_dir: Path, target: Path, lookback: int, *extra: str):
     result = run_dbt(["build", "--select", "+fct_web_sessions", "--indirect-selection",
-                      "cautious", *extra], data_dir, target)
+                      "cautious", "--vars", f"{{session_lookback_hours: {lookback}}}", *extra],
+                     data_dir, target)
     assert result.success, failures(result)
 
 
@@ -84,7 +85,8 @@ def _rows(data_dir: Path, relation: str) -> list[tuple]:
     return query(data_dir, f"select * from {relation} order by session_id")
 
 
-def test_incremental_sessions_equal_full_refresh(tmp_path: Path):
+@pytest.mark.parametrize("lookback", [0, 6])
+def test_incremental_sessions_equal_full_refresh(tmp_path: Path, lookback: int):
     data_dir, target = tmp_path / "data", tmp_path / "target"
     data_dir.mkdir()
     warehouse = data_dir / "warehouse.duckdb"
@@ -92,7 +94,7 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path):
     compiled = target / "compiled/cxm/models/intermediate/web/int_web__sessions.sql"
     for i, batch in enumerate(BATCHES):
         write_raw_tables(warehouse, {"web": {"events": batch}}, LOADS[i], replace=False)
-        _build(data_dir, target)
+        _build(data_dir, target, lookback)
         assert ("touched_devices" in compiled.read_text()) == (i > 0)  # incremental after load 1
         counts = dict(query(data_dir, f"select device_key, count(*) from "
                                       f"intermediate.int_web__sessions where {MINE} group by 1"))
@@ -115,7 +117,7 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path):
 
     incremental = {r: _rows(data_dir, r) for r in ("intermediate.int_web__sessions",
                                                    "core.fct_web_sessions")}
-    _build(data_dir, target, "--full-refresh")
+    _build(data_dir, target, lookback, "--full-refresh")
     assert "touched_devices" not in compiled.read_text()
     for relation, rows in incremental.items():
         full = _rows(data_dir, relation)
