@@ -15,6 +15,8 @@ from ingestion import paths
 
 DEMO_MARKER = ".cxm-demo"
 DEMO_TOKEN = "demo-token"
+# the demo's default company: XS finishes in about a minute (docs/benchmarks.md), S in two
+DEMO_SCALE = "XS"
 
 
 def _stage(n: int, total: int, text: str) -> float:
@@ -177,13 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data directory (default $CXM_DATA_DIR or ./data)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def scale_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--scale", default="S",
-                       help="XS, S (10k people, ~1M events), M (x10), L (x100) or a factor")
+    def scale_args(p: argparse.ArgumentParser, default: str = "S") -> None:
+        p.add_argument("--scale", default=default,
+                       help="XS (1k people, ~100k events), S (10k people, ~1M events), "
+                            f"M (x10), L (x100) or a factor; default {default}")
         p.add_argument("--seed", type=int, default=42, help="random seed (deterministic)")
 
     p = sub.add_parser("demo", help="generate a company, serve its APIs, run the pipeline")
-    scale_args(p)
+    scale_args(p, DEMO_SCALE)
     p.add_argument("--force", action="store_true", help="wipe a non-demo data dir")
     p.set_defaults(func=cmd_demo)
 
