@@ -12,6 +12,7 @@ writing step also sits in the `duckdb_writer` pool for runs that overlap (see RE
 
 
 import warnings
+from collections.abc import Iterable
 from datetime import timedelta
 
 import dagster as dg
@@ -62,9 +63,12 @@ def _publish_deps() -> list[dg.AssetKey]:
                 "atomically. What BI tools read (read-only).",
 )
 def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = publish(run_id=context.run.run_id)
+    only = rebuilt_marts(context.run.asset_selection
+                         or context.job_def.asset_layer.selected_asset_keys)
+    report = publish(run_id=context.run.run_id, only=only)
     context.log.info(f"published {report.tables} tables of {sorted(report.schemas)} "
-                     f"to {report.path} in {report.seconds:.1f}s")
+                     f"to {report.path} in {report.seconds:.1f}s"
+                     + (f" (copied again: {', '.join(only)})" if only is not None else ""))
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(report.path)),
         "schemas": sorted(report.schemas),
@@ -72,6 +76,16 @@ def published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "rows": dg.MetadataValue.json(report.rows),
         "seconds": round(report.seconds, 2),
     })
+
+
+def rebuilt_marts(selected: Iterable[dg.AssetKey]) -> list[str] | None:
+    """`schema.table` of the public marts a run rebuilds, or None when it rebuilds all of
+    them (then publish copies everything into a fresh file)."""
+    selected = set(selected)
+    relations = mart_relations(PUBLIC_SCHEMAS)
+    if set(relations) <= selected:
+        return None
+    return sorted(rel for key, rel in relations.items() if key in selected)
 
 
 def _freshness_checks(ingestion: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -96,10 +97,15 @@ def _fsync(path: Path) -> None:
 
 
 def publish(base: str | Path | None = None, run_id: str = "manual",
-            schemas: Iterable[str] = PUBLIC_SCHEMAS, allow_pii: bool | None = None
-            ) -> PublishReport:
+            schemas: Iterable[str] = PUBLIC_SCHEMAS, allow_pii: bool | None = None,
+            only: Iterable[str] | None = None) -> PublishReport:
     """Copy the public schemas of warehouse.duckdb into a new file and atomically replace
-    published.duckdb with it. Raises (and leaves published.duckdb untouched) on any error."""
+    published.duckdb with it. Raises (and leaves published.duckdb untouched) on any error.
+
+    `only` (`schema.table` names): the run rebuilt just these, so the new file starts as a
+    copy of the current published.duckdb and only they are copied again (plus tables added
+    or dropped since); the swap is the same atomic replace. Without a published file yet,
+    or with `only=None`, everything is copied."""
     started = time.perf_counter()
     if allow_pii is None:
         allow_pii = os.environ.get("CXM_PUBLISH_PII", "").lower() in ("1", "true", "yes")
@@ -109,31 +115,42 @@ def publish(base: str | Path | None = None, run_id: str = "manual",
     # one writer at a time (pool duckdb_writer): any other temp file is a crashed run's
     for leftover in target.parent.glob(f"{target.name}.tmp-*"):
         leftover.unlink(missing_ok=True)
+    refresh = set(only) if only is not None and target.exists() else None
+    if refresh is not None:
+        shutil.copyfile(target, tmp)
     report = PublishReport(target)
     con = duckdb.connect(str(tmp))
     try:
         con.execute(f"attach '{warehouse}' as wh (read_only)")
+        catalog = con.execute("select current_database()").fetchone()[0]
+        kept = _tables(con, catalog)
         present = {r[0] for r in con.execute(
             "select schema_name from information_schema.schemata where catalog_name = 'wh'"
         ).fetchall()}
         wanted = [s for s in schemas if s in present]
+        copied: list[str] = []
         for schema in wanted:
-            con.execute(f'create schema "{schema}"')
-            relations = con.execute(
+            con.execute(f'create schema if not exists "{schema}"')
+            relations = [r[0] for r in con.execute(
                 "select table_name from information_schema.tables "
                 "where table_catalog = 'wh' and table_schema = ? order by table_name",
-                [schema]).fetchall()
-            # views become tables: the published file must stand on its own (no raw data)
-            for (name,) in relations:
-                con.execute(f'create table "{schema}"."{name}" as '
-                            f'select * from wh."{schema}"."{name}"')
-                report.rows[f"{schema}.{name}"] = con.execute(
+                [schema]).fetchall()]
+            for name in relations:
+                rel = f"{schema}.{name}"
+                if refresh is None or rel in refresh or rel not in kept:
+                    # views become tables: the published file must stand on its own
+                    con.execute(f'create or replace table "{schema}"."{name}" as '
+                                f'select * from wh."{schema}"."{name}"')
+                    copied.append(schema)
+                report.rows[rel] = con.execute(
                     f'select count(*) from "{schema}"."{name}"').fetchone()[0]
-            report.schemas[schema] = [r[0] for r in relations]
+            report.schemas[schema] = relations
+        for rel in sorted(kept - set(report.rows)):  # gone from the warehouse
+            schema, name = rel.split(".", 1)
+            con.execute(f'drop table "{schema}"."{name}"')
         con.execute("detach wh")
         if not allow_pii:
-            catalog = con.execute("select current_database()").fetchone()[0]
-            leaks = clear_pii(con, catalog, wanted)
+            leaks = clear_pii(con, catalog, sorted(set(copied)))
             if leaks:
                 raise PublishError(
                     "refusing to publish personal data in clear text (hash or mask it in the "
@@ -149,3 +166,11 @@ def publish(base: str | Path | None = None, run_id: str = "manual",
     _fsync(target.parent)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    """`schema.table` of the tables already in the file being written (a copy of the last
+    published file, or nothing)."""
+    return {f"{s}.{t}" for s, t in con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = ?", [catalog]).fetchall()}

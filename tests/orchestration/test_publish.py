@@ -98,3 +98,41 @@ def test_a_reader_holding_the_old_file_keeps_its_snapshot(tmp_path):
         assert reader.wait(timeout=60) == 0
     finally:
         reader.kill()
+
+
+def test_a_partial_publish_copies_only_the_rebuilt_tables_and_swaps_atomically(tmp_path):
+    """`only`: the new file starts as a copy of the published one; the rebuilt tables are
+    copied again, new ones added, dropped ones removed, the rest kept as published."""
+    _warehouse(tmp_path, 1)
+    publish(tmp_path, run_id="full")
+    before = paths.published_path(tmp_path).stat()
+    _warehouse(tmp_path, 2, email="ffffffffffffffff")
+    con = duckdb.connect(str(paths.warehouse_path(tmp_path)))
+    try:
+        con.execute("create table core.dim_new as select 7 as n")
+        con.execute("drop view core.v_orders")
+    finally:
+        con.close()
+    report = publish(tmp_path, run_id="partial", only=["customer.customer_360"])
+    published = paths.published_path(tmp_path)
+    assert published.stat().st_ino != before.st_ino  # a new file swapped in
+    assert _read(published, "select email_hash from customer.customer_360") == \
+        [("ffffffffffffffff",)]  # rebuilt: copied again
+    assert _read(published, "select v from core.fct_orders") == [(1,)]  # not rebuilt: kept
+    assert _read(published, "select n from core.dim_new") == [(7,)]  # new in the warehouse
+    tables = {r[0] for r in _read(published, "select table_name from information_schema.tables")}
+    assert "v_orders" not in tables and report.tables == 3
+    assert not list(tmp_path.glob("published.duckdb.tmp-*"))
+
+
+def test_rebuilt_marts_is_none_when_a_run_rebuilds_every_mart():
+    from orchestration.dbt_models import PUBLIC_SCHEMAS, mart_relations
+    from orchestration.definitions import defs, rebuilt_marts
+
+    nightly = defs.resolve_job_def("nightly").asset_layer.selected_asset_keys
+    assert rebuilt_marts(nightly) is None
+    web = defs.resolve_job_def("web_incremental").asset_layer.selected_asset_keys
+    partial = rebuilt_marts(web)
+    assert "customer.customer_360" in partial and "core.fct_web_sessions" in partial
+    assert not [r for r in partial if r.startswith(("journey.", "cx."))]
+    assert len(partial) < len(mart_relations(PUBLIC_SCHEMAS))
