@@ -68,10 +68,16 @@ def test_check_constraints_reach_the_warehouse_and_reject_bad_rows(company, tmp_
     try:
         con.execute("create schema cx")
         con.execute(ddl)
-        con.execute(f"attach '{company.base / 'warehouse.duckdb'}' as built (read_only)")
-        row = "from built.cx.cx_kpis_daily where nps is not null limit 1"
-        con.execute(f"insert into cx.cx_kpis_daily select * {row}")  # a real row fits
+        # a real row fits; the same row with NPS -101 does not (values read through the
+        # fixture: the company's warehouse is already open in this process)
+        columns = [r[0] for r in company.query(
+            "select column_name from information_schema.columns where table_schema = 'cx' "
+            "and table_name = 'cx_kpis_daily' order by ordinal_position")]
+        [row] = company.query("select * from cx.cx_kpis_daily where nps is not null limit 1")
+        insert = f"insert into cx.cx_kpis_daily values ({', '.join('?' * len(row))})"
+        con.execute(insert, list(row))
+        bad = [-101 if c == "nps" else v for c, v in zip(columns, row, strict=True)]
         with pytest.raises(duckdb.ConstraintException, match=r"CHECK constraint.*nps"):
-            con.execute(f"insert into cx.cx_kpis_daily select * replace (-101 as nps) {row}")
+            con.execute(insert, bad)
     finally:
         con.close()
