@@ -15,7 +15,7 @@ from ingestion import paths
 
 DEMO_MARKER = ".cxm-demo"
 DEMO_TOKEN = "demo-token"
-# the demo's default company: XS finishes in about a minute (docs/benchmarks.md), S in two
+# the demo's default company: XS takes ~2 min on 2 cores, S ~2.5 (docs/benchmarks.md)
 DEMO_SCALE = "XS"
 
 

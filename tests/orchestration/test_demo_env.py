@@ -47,8 +47,8 @@ def test_persona_summary_reads_the_published_file(tmp_path: Path):
         "Personas (4 customers with orders): champions 1, hibernating 2, someday 1")
 
 
-def test_the_demo_defaults_to_the_company_that_runs_in_about_a_minute():
-    """XS: ~80 s from a fresh clone on 2 cores (docs/benchmarks.md); S takes about two."""
+def test_the_demo_defaults_to_the_smallest_company():
+    """XS: 111 s on 2 cores with a parsed project, S 134 s (docs/benchmarks.md)."""
     from cxm_cli.main import DEMO_SCALE, build_parser
 
     assert build_parser().parse_args(["demo"]).scale == DEMO_SCALE == "XS"
