@@ -181,13 +181,3 @@ MARTS: dict[str, Mart] = {
 
 def mart_suite(table: str) -> gx.ExpectationSuite:
     return MARTS[table].suite(table)
-
-
-def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
-    """Columns the suite's expectations read (so only those are loaded)."""
-    cols: list[str] = []
-    for e in suite.expectations:
-        for c in [getattr(e, "column", None), *(getattr(e, "column_list", None) or [])]:
-            if c and c not in cols:
-                cols.append(c)
-    return cols

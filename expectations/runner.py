@@ -15,7 +15,7 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 
-from expectations.suites import gx_context, raw_suite
+from expectations.suites import gx_context, raw_suite, suite_columns
 from ingestion import paths
 from ingestion.common.validate import QUARANTINE_TABLE
 
@@ -56,8 +56,6 @@ def validate_raw_table(source: str, table: str, previous_rows: int | None = None
     """The raw suite on the latest load, reading only the columns its row expectations use
     (the column-set expectation is judged on the table's column names): at M the first load
     of web events is ~10M rows of ~30 columns, which read whole took 8.5 GB and 45 s."""
-    from expectations.marts import suite_columns
-
     dataset = f"raw_{source}"
     suite = raw_suite(source, table, previous_rows)
     con = _connect(paths.warehouse_path(base))
@@ -141,7 +139,7 @@ def validate_mart(relation: str, base: str | Path | None = None) -> Validation:
     """The contract suite of a public mart (`schema.model`, expectations/marts.py), on the
     whole mart: only the columns the suite reads, or just the row count for an aggregate
     check's query."""
-    from expectations.marts import MARTS, suite_columns
+    from expectations.marts import MARTS
 
     mart = MARTS[relation]
     suite = mart.suite(relation)

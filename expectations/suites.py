@@ -102,3 +102,13 @@ def raw_suite(source: str, table: str, previous_rows: int | None = None
     suite.add_expectation(e.ExpectTableRowCountToBeBetween(
         min_value=previous_rows if previous_rows is not None else 1))
     return suite
+
+
+def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
+    """Columns the suite's expectations read (so only those are loaded)."""
+    cols: list[str] = []
+    for e in suite.expectations:
+        for c in [getattr(e, "column", None), *(getattr(e, "column_list", None) or [])]:
+            if c and c not in cols:
+                cols.append(c)
+    return cols

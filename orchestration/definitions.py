@@ -82,10 +82,9 @@ def rebuilt_marts(selected: Iterable[dg.AssetKey]) -> list[str] | None:
     """`schema.table` of the public marts a run rebuilds, or None when it rebuilds all of
     them (then publish copies everything into a fresh file)."""
     selected = set(selected)
-    relations = mart_relations(PUBLIC_SCHEMAS)
-    if set(relations) <= selected:
+    if set(_mart_relations) <= selected:
         return None
-    return sorted(rel for key, rel in relations.items() if key in selected)
+    return sorted(rel for key, rel in _mart_relations.items() if key in selected)
 
 
 def _freshness_checks(ingestion: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:

@@ -2,9 +2,8 @@
 
 from datetime import UTC, datetime
 
-from expectations.marts import suite_columns
 from expectations.runner import validate_raw_table
-from expectations.suites import raw_suite
+from expectations.suites import raw_suite, suite_columns
 from ingestion import paths
 from tests.dbt.helpers import write_raw_tables
 
