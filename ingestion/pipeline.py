@@ -143,6 +143,9 @@ def ingest_source(name: str, base: str | Path | None = None, **kwargs: Any) -> S
     pipeline = make_pipeline(name, base)
     before = table_counts(base, pipeline.dataset_name)
     started = time.perf_counter()
+    if name == "web" and not kwargs.get("exports_path"):
+        # nothing to merge with yet: the web reader appends its (deduplicated) events
+        kwargs = {"first_load": before.get("events", 0) == 0, **kwargs}
     source = source_factory(name)(**kwargs)
     pipeline.run(source)
     seconds = time.perf_counter() - started

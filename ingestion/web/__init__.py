@@ -45,6 +45,10 @@ How it works, and why:
   semi-join: cheap, and nearly empty for new partitions) plus a plain `INSERT ... SELECT`.
   That stays proportional to the new rows at 10-100M rows in the table, with no index to
   maintain. A re-delivery in a later run replaces the earlier copy (identical content).
+- **First load: `append`.** When the `events` table is empty or missing (`first_load`, which
+  `ingestion.pipeline.ingest_source` sets from the destination's row count), there is nothing
+  to merge with and the run's ids are already unique, so the load appends: one `INSERT` from
+  the load files instead of staging table + delete + insert (a backfill's load is ~2x faster).
 - Only Arrow tables are yielded (no per-row Python objects on the normal path).
 """
 
@@ -87,6 +91,8 @@ log = logging.getLogger(__name__)
 SOURCE = "web"
 # merge on message_id; staging is deduplicated by the reader (see SeenIds)
 WRITE_DISPOSITION = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+# an empty table has nothing to merge with; the reader's ids are unique within the run
+FIRST_LOAD_DISPOSITION = "append"
 DEFAULT_FILE_GLOB = "**/*.jsonl.gz"
 # compressed bytes per DuckDB query (~250k events of ~600 bytes at ~20x gzip ratio)
 DEFAULT_BATCH_BYTES = 8 * 2**20
@@ -298,8 +304,8 @@ def _bad_lines(bad: pa.Table) -> pa.Table:
                            raw_record=bad["__bad_line"].to_pylist(), origin=files)
 
 
-def _events_from_files(items: list[FileItemDict], batch_bytes: int, seen: SeenIds
-                       ) -> Iterator[Any]:
+def _events_from_files(items: list[FileItemDict], batch_bytes: int, seen: SeenIds,
+                       write_disposition: Any = WRITE_DISPOSITION) -> Iterator[Any]:
     files = [i for i in items if i.get("size_in_bytes") != 0]
     for i in items:
         if i.get("size_in_bytes") == 0:
@@ -329,7 +335,7 @@ def _events_from_files(items: list[FileItemDict], batch_bytes: int, seen: SeenId
                 q = concat_quarantine([*quarantine, v.quarantine])
             n_rows += good.num_rows
             n_quarantined += q.num_rows
-            yield from emit(Validated(good, q), EVENTS, write_disposition=WRITE_DISPOSITION)
+            yield from emit(Validated(good, q), EVENTS, write_disposition=write_disposition)
     finally:
         con.close()
     log.info("web: read %d files, %d events, %d quarantined", len(files), n_rows, n_quarantined)
@@ -354,8 +360,10 @@ def _count_duplicates(n: int, reset: bool = False) -> None:
 
 
 def events_resource(bucket_url: str, file_glob: str = DEFAULT_FILE_GLOB, credentials: Any = None,
-                    batch_bytes: int = DEFAULT_BATCH_BYTES) -> DltResource:
+                    batch_bytes: int = DEFAULT_BATCH_BYTES, first_load: bool = False
+                    ) -> DltResource:
     """The `events` resource over files: an incremental listing piped into the reader."""
+    disposition = FIRST_LOAD_DISPOSITION if first_load else WRITE_DISPOSITION
 
     seen: dict[str, SeenIds] = {}
 
@@ -371,7 +379,7 @@ def events_resource(bucket_url: str, file_glob: str = DEFAULT_FILE_GLOB, credent
             seen.clear()
             seen[key] = SeenIds()
             _count_duplicates(0, reset=True)
-        yield from _events_from_files(items, batch_bytes, seen[key])
+        yield from _events_from_files(items, batch_bytes, seen[key], disposition)
 
     listing = file_listing(bucket_url, file_glob, "events_files", credentials)
     return listing | dlt.transformer(name="events")(read_events)
@@ -392,7 +400,7 @@ def events_from_export(exports_path: str) -> DltResource:
 @dlt.source(name="web")
 def web_source(bucket_url: str | None = None, file_glob: str = DEFAULT_FILE_GLOB,
                exports_path: str | None = None, credentials: Any = None,
-               batch_bytes: int = DEFAULT_BATCH_BYTES) -> DltResource:
+               batch_bytes: int = DEFAULT_BATCH_BYTES, first_load: bool = False) -> DltResource:
     """Web events (raw table `events`, plus `_quarantine`).
 
     bucket_url: any fsspec URL or local path; default `$CXM_DATA_DIR/landing/web/events`
@@ -402,11 +410,13 @@ def web_source(bucket_url: str | None = None, file_glob: str = DEFAULT_FILE_GLOB
     credentials: fsspec filesystem or dlt filesystem credentials for a remote bucket
         (otherwise resolved by dlt from config, e.g. `sources.filesystem.credentials`).
     batch_bytes: compressed bytes of files parsed per DuckDB query.
+    first_load: the destination's `events` table is empty or missing: append instead of
+        merging (set by `ingestion.pipeline.ingest_source`; wrong if the table has rows).
     """
     if exports_path:
         return events_from_export(exports_path)
     url = normalize_url(bucket_url or landing_url("web", "events"))
-    return events_resource(url, file_glob, credentials, batch_bytes)
+    return events_resource(url, file_glob, credentials, batch_bytes, first_load)
 
 
 __all__ = ["FIELDS", "web_source", "events_resource", "events_from_export",

@@ -207,6 +207,42 @@ def test_duplicates_are_merged_within_a_run_and_across_runs(env):
                    "where table_name = '_quarantine'") == [(0,)]
 
 
+def test_first_load_appends_and_later_runs_still_merge(env):
+    """Into an empty table the deduplicated events are appended (no staging table is made);
+    the next run merges, so a re-delivered event still replaces its earlier copy."""
+    write(env.bucket, "dt=2024-03-01/part-0000.jsonl.gz",
+          [event("f1"), event("f2"), event("f1")], mtime=T0)
+    env.run(batch_bytes=1, first_load=True)
+    assert env.sql("select message_id, count(*) from raw_web.events group by 1 order by 1") == [
+        ("f1", 1), ("f2", 1)]
+    staged = "select count(*) from information_schema.tables " \
+             "where table_schema = 'raw_web_staging' and table_name = 'events'"
+    assert env.sql(staged) == [(0,)]
+    write(env.bucket, "dt=2024-03-02/part-0000.jsonl.gz",
+          [event("f2", event="Order Completed"), event("f3")], mtime=T0 + 60)
+    env.run()
+    assert env.sql(staged) == [(1,)]
+    assert env.sql("select message_id, event from raw_web.events order by 1") == [
+        ("f1", "Product Viewed"), ("f2", "Order Completed"), ("f3", "Product Viewed")]
+
+
+def test_ingest_source_appends_only_into_an_empty_table(tmp_path):
+    """`ingest_source` (the runner of the CLI and Dagster) decides first_load from the
+    warehouse: the first run appends, the second merges a re-delivery."""
+    from ingestion.pipeline import ingest_source
+
+    bucket = tmp_path / "bucket"
+    write(bucket, "dt=2024-03-01/part-0000.jsonl.gz", [event("g1"), event("g2")], mtime=T0)
+    ingest_source("web", tmp_path, bucket_url=str(bucket))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("select count(*) from information_schema.tables "
+                       "where table_schema = 'raw_web_staging'").fetchall() == [(0,)]
+    write(bucket, "dt=2024-03-02/part-0000.jsonl.gz", [event("g2"), event("g3")],
+          mtime=T0 + 60)
+    load = ingest_source("web", tmp_path, bucket_url=str(bucket))
+    assert (load.tables["events"].new_rows, load.tables["events"].merged) == (1, 1)
+
+
 def test_incremental_reads_only_new_files(env):
     p1 = write(env.bucket, "dt=2024-03-01/part-0000.jsonl.gz", [event("i1"), event("i2")],
                mtime=T0)
