@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.common.schema import TYPES, TableSpec
 
@@ -80,11 +81,27 @@ def validate(batch: pa.Table, spec: TableSpec, source: str, origin: str = "") ->
     a quarantined row can be traced back."""
     if batch.num_rows == 0:
         return Validated(_empty_good(spec, batch), QUARANTINE_SCHEMA.empty_table())
-    present = {f.name: f.type for f in batch.schema}
+    con = _con()
+    con.register("__batch", batch)
+    try:
+        checked = con.sql(checked_sql(spec, batch.schema, "__batch")).to_arrow_table()
+    finally:
+        con.unregister("__batch")
+    return split_checked(checked, spec, source, origin=origin)
+
+
+def checked_sql(spec: TableSpec, present: pa.Schema, src: str) -> str:
+    """One query over `src` (a table name or a parenthesised subquery whose columns have the
+    types of `present`) that casts and checks every row in a single pass: the spec's columns
+    cast (missing ones null), the columns the spec does not know as they came, then
+    `__errors` (one 'field|message' per failed check; empty for a good row) and, for failed
+    rows only, `__key` (the primary key as text) and `__raw` (the input row as JSON).
+    `split_checked` turns its result into good rows and quarantine rows."""
+    types = {f.name: f.type for f in present}
     select, errors = [], []
     for c in spec.columns:
-        if c.name in present:
-            expr, fail = _cast_expr(c.name, c.type, present[c.name])
+        if c.name in types:
+            expr, fail = _cast_expr(c.name, c.type, types[c.name])
             if fail:
                 errors.append(
                     f"case when {fail} then {_lit(c.name)} || '|' || 'value '"
@@ -94,59 +111,68 @@ def validate(batch: pa.Table, spec: TableSpec, source: str, origin: str = "") ->
             expr = f"cast(null as {TYPES[c.type][2]})"
         select.append(f"{expr} as {_q(c.name)}")
     for name in spec.required():
-        if name in present:
+        if name in types:
             blank = (f" or trim(cast({_q(name)} as varchar)) = ''"
-                     if not pa.types.is_list(present[name]) else "")
+                     if not pa.types.is_list(types[name]) else "")
             errors.insert(0, f"case when {_q(name)} is null{blank} then "
                              f"{_lit(name)} || '|missing required field' end")
         else:
             errors.insert(0, f"{_lit(name)} || '|missing required field'")
-    extra = [f.name for f in batch.schema if f.name not in spec.column_names]
-    select += [_q(n) for n in extra]
+    select += [_q(n) for n in types if n not in spec.column_names]
     err_list = "list_filter([" + ", ".join(errors or ["cast(null as varchar)"]) + \
         "], lambda e: e is not null)"
     key_expr = " || '/' || ".join(
-        f"coalesce(cast({_q(k)} as varchar), '<null>')" if k in present else "'<null>'"
+        f"coalesce(cast({_q(k)} as varchar), '<null>')" if k in types else "'<null>'"
         for k in spec.primary_key)
-    # the raw record as JSON only for failing rows: to_json over every row cost ~2/3 of a
-    # clean batch's validation time
+    # the raw record as JSON only for failing rows (CASE evaluates it for those rows only):
+    # to_json over every row cost ~2/3 of a clean batch's validation time
     raw_expr = "cast(to_json({" + ", ".join(
-        f"{_lit(f.name)}: {_q(f.name)}" for f in batch.schema) + "}) as varchar)"
-    con = _con()
-    con.register("__batch", batch)
-    try:
-        checked = con.sql(f"""
-            select *, {err_list} as __errors, {key_expr} as __key
-            from __batch as __b
-        """).to_arrow_table()
-        con.register("__checked", checked)
-        good = con.sql(
-            f"select {', '.join(select)} from __checked where len(__errors) = 0").to_arrow_table()
-        bad = con.sql(f"""
-            select __key as record_key,
-                   split_part(__errors[1], '|', 1) as field,
-                   array_to_string(list_transform(__errors,
-                       lambda e: split_part(e, '|', 1) || ': ' || split_part(e, '|', 2)), '; ')
-                       as reason,
-                   {raw_expr} as raw_record
-            from __checked where len(__errors) > 0
-        """).to_arrow_table()
-    finally:
-        con.unregister("__batch")
-        con.unregister("__checked")
-    good = _conform(good, spec, extra)
+        f"{_lit(n)}: {_q(n)}" for n in types) + "}) as varchar)"
+    return f"""
+        select {', '.join(select)}, __errors,
+               case when len(__errors) > 0 then {key_expr} end as __key,
+               case when len(__errors) > 0 then {raw_expr} end as __raw
+        from (select *, {err_list} as __errors from {src}) as __b
+    """
+
+
+_CHECK_COLUMNS = ["__errors", "__key", "__raw"]
+
+
+def split_checked(checked: pa.Table, spec: TableSpec, source: str, origin: str = "",
+                  origin_column: str | None = None) -> Validated:
+    """The result of `checked_sql` as (good rows conformed to the spec, quarantine rows).
+    A quarantined row's origin is `origin`, or its own `origin_column` value if given.
+    Copies nothing when every row passed (the common case)."""
+    extra = [n for n in checked.schema.names
+             if n not in spec.column_names and n not in _CHECK_COLUMNS]
+    failed = pc.greater(pc.list_value_length(checked["__errors"]), 0)
+    if not pc.any(failed).as_py():
+        good, bad = checked, checked.slice(0, 0)
+    else:
+        good, bad = checked.filter(pc.invert(failed)), checked.filter(failed)
+    good = _conform(good.drop_columns(_CHECK_COLUMNS), spec, extra)
+    errors = bad["__errors"].to_pylist()
+    origins = bad[origin_column].to_pylist() if origin_column else [origin] * bad.num_rows
     n = bad.num_rows
     quarantine = pa.table({
         "source": pa.array([source] * n, pa.string()),
         "table_name": pa.array([spec.name] * n, pa.string()),
-        "record_key": bad["record_key"].cast(pa.string()),
-        "field": bad["field"].cast(pa.string()),
-        "reason": bad["reason"].cast(pa.string()),
-        "raw_record": bad["raw_record"].cast(pa.string()),
-        "origin": pa.array([origin] * n, pa.string()),
+        "record_key": bad["__key"].cast(pa.string()),
+        "field": pa.array([e[0].split("|")[0] for e in errors], pa.string()),
+        "reason": pa.array(["; ".join(": ".join(_field_message(x)) for x in e)
+                            for e in errors], pa.string()),
+        "raw_record": bad["__raw"].cast(pa.string()),
+        "origin": pa.array([str(o or "") for o in origins], pa.string()),
         "quarantined_at": pa.array([datetime.now(UTC)] * n, pa.timestamp("us", tz="UTC")),
     }, schema=QUARANTINE_SCHEMA)
     return Validated(good, quarantine)
+
+
+def _field_message(error: str) -> tuple[str, str]:
+    """'field|message' -> (field, message), as SQL's split_part(e, '|', 1 and 2) did."""
+    parts = error.split("|")
+    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def _lit(s: str) -> str:

@@ -28,10 +28,11 @@ How it works, and why:
   (corrupt or truncated gzip) is skipped and reported by name: a `_quarantine` row
   (record_key = the file, field `file`, reason = the error) plus a warning; the other files
   load. Empty (0-byte) files are skipped.
-- **Validation**: the flattened batch goes through the EVENTS spec (`validate`, via
-  `ingestion.common.files.validate_with_origin`, which hands it only the columns that can fail
-  and gives the same result): a missing messageId, an unparsable timestamp or a non-numeric
-  revenue sends the row to `_quarantine` with its reason; each such row's origin is its file.
+- **Validation** against the EVENTS spec happens in the same query as the parse
+  (`ingestion.common.validate.checked_sql` wrapped around the flattening SELECT, so the events
+  are materialised once; the tolerant path runs the same SQL over its rows): a missing
+  messageId, an unparsable timestamp or a non-numeric revenue sends the row to `_quarantine`
+  with its reason; each such row's origin is its file.
 - **Dedupe / merge strategy: `delete-insert`, staging declared deduplicated.** Of dlt's
   strategies only `delete-insert` dedupes *within* one load (`upsert` and `insert-only` run a
   `MERGE ... USING staging` as is: on DuckDB an id twice in one load is inserted twice by
@@ -39,8 +40,8 @@ How it works, and why:
   But its dedupe is a `ROW_NUMBER() OVER (PARTITION BY message_id)` window over every staged
   row, which on DuckDB costs several times the insert itself (measured at 1M events: 16 s
   against 2.2 s for the plain `INSERT ... SELECT`). So the reader drops
-  repeated ids itself (`SeenIds`: an exact in-memory set of the run's ids, a hash anti-join per
-  batch) and the hints say `{"strategy": "delete-insert", "deduplicated": True}`: the load is
+  repeated ids itself (`ingestion.web.seen.SeenIds`: the run's ids, exact, linear in the run's
+  size) and the hints say `{"strategy": "delete-insert", "deduplicated": True}`: the load is
   then `DELETE FROM events WHERE EXISTS (staging row with the same message_id)` (a hash
   semi-join: cheap, and nearly empty for new partitions) plus a plain `INSERT ... SELECT`.
   That stays proportional to the new rows at 10-100M rows in the table, with no index to
@@ -60,7 +61,6 @@ from typing import Any
 
 import dlt
 import duckdb
-import numpy as np
 import pyarrow as pa
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.common.storages.fsspec_filesystem import FileItemDict
@@ -81,10 +81,16 @@ from ingestion.common.files import (
     register_fs,
     split_on,
     sql_list,
-    validate_with_origin,
 )
-from ingestion.common.validate import QUARANTINE_SCHEMA, Validated, validate
+from ingestion.common.validate import (
+    QUARANTINE_SCHEMA,
+    Validated,
+    checked_sql,
+    split_checked,
+    validate,
+)
 from ingestion.web.schema import EVENTS
+from ingestion.web.seen import SeenIds
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +158,10 @@ def _json_columns() -> tuple[str, str, str]:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node.setdefault(parts[-1], "JSON" if path == "$.properties" else "VARCHAR")
-        select.append(".".join(_q(p) for p in parts) + f" as {_q(name)}")
+        col = ".".join(_q(p) for p in parts)
+        # JSON text as plain VARCHAR, as the tolerant path's json_extract_string gives it
+        select.append((f"cast({col} as varchar)" if path == "$.properties" else col)
+                      + f" as {_q(name)}")
 
     def duck_type(node: dict | str) -> str:
         if isinstance(node, str):
@@ -170,20 +179,35 @@ def _q(name: str) -> str:
 _JSON_COLUMNS, _JSON_SELECT, _PROP_PATHS = _json_columns()
 
 
-def read_files_duckdb(con: duckdb.DuckDBPyConnection, paths: Sequence[str]) -> pa.Table:
+def _fast_sql(paths: Sequence[str]) -> str:
     """Fast path: flatten `paths` with DuckDB's JSON reader and a declared schema (no
-    inference), several files in one query. Raises on anything unexpected (a line that is not
-    a JSON object, a field of the wrong shape, a corrupt file); the caller then retries per
-    file and falls back to `read_file_lines`."""
-    return con.sql(f"""
-        select {_JSON_SELECT}, filename as source_file, cast(null as varchar) as __bad_line
+    inference), several files in one query."""
+    return f"""
+        select {_JSON_SELECT}, filename as source_file
         from (
             select *, json_extract_string(properties, {_PROP_PATHS}) as __p
             from read_json({sql_list(paths)}, format='newline_delimited',
                            columns={_JSON_COLUMNS}, filename=true, compression='auto',
                            maximum_object_size={MAX_LINE_BYTES})
         )
-    """).to_arrow_table()
+    """
+
+
+# the flattened columns as both readers produce them: text (numbers and objects as JSON text)
+_FLAT_SCHEMA = pa.schema([(name, pa.string()) for name in FIELDS] + [("source_file", pa.string())])
+
+
+def flatten_files_duckdb(con: duckdb.DuckDBPyConnection, paths: Sequence[str]) -> pa.Table:
+    """The fast path's flattened rows, unvalidated (what `read_file_lines` gives per file)."""
+    return con.sql(_fast_sql(paths)).to_arrow_table()
+
+
+def read_files_duckdb(con: duckdb.DuckDBPyConnection, paths: Sequence[str]) -> pa.Table:
+    """Fast path: read, flatten, cast and check `paths` in one DuckDB query (`checked_sql`
+    over `_fast_sql`), so the events are materialised once. Raises on anything unexpected
+    (a line that is not a JSON object, a field of the wrong shape, a corrupt file); the
+    caller then retries per file and falls back to `read_checked_lines`."""
+    return con.sql(checked_sql(EVENTS, _FLAT_SCHEMA, f"({_fast_sql(paths)})")).to_arrow_table()
 
 
 def _flatten_sql(src: str) -> str:
@@ -256,45 +280,21 @@ def read_file_python(con: duckdb.DuckDBPyConnection, item: FileItemDict, path: s
     return flat, bad
 
 
-class SeenIds:
-    """The message ids yielded so far in this extract run, so that each id is yielded once
-    per load and the merge can skip deduplicating its staging table (the dominant cost of a
-    delete-insert on DuckDB: a window over every staged row). Exact: the ids themselves, in an
-    in-memory DuckDB table (~50 bytes per event of the run, so ~5 GB for a 100M-event backfill
-    in one run; split such a backfill with `file_glob`, e.g. one month of partitions per run).
-    """
-
-    def __init__(self) -> None:
-        self.con = duckdb.connect()
-        self.con.execute("set enable_progress_bar = false").fetchall()
-        self.con.execute("create table seen (message_id varchar)").fetchall()
-
-    def first_delivery(self, good: pa.Table) -> pa.Table:
-        """`good` without rows whose message id was seen before (in this batch or earlier)."""
-        n = good.num_rows
-        if not n:
-            return good
-        ids = pa.table({"message_id": good["message_id"],
-                        "i": pa.array(np.arange(n, dtype=np.int64))})
-        self.con.register("__ids", ids)
-        try:
-            keep = self.con.sql("""
-                select min(b.i) as i from __ids as b
-                anti join seen as s on s.message_id = b.message_id
-                group by b.message_id
-            """).to_arrow_table()
-            if keep.num_rows == n:
-                self.con.execute("insert into seen select message_id from __ids").fetchall()
-            else:
-                self.con.register("__keep", keep)
-                self.con.execute("insert into seen select message_id from __ids "
-                                 "semi join __keep using (i)").fetchall()
-                self.con.unregister("__keep")
-        finally:
-            self.con.unregister("__ids")
-        if keep.num_rows == n:
-            return good
-        return good.take(pa.array(np.sort(keep["i"].to_numpy())))
+def read_checked_lines(con: duckdb.DuckDBPyConnection, item: FileItemDict, path: str
+                       ) -> tuple[pa.Table, pa.Table]:
+    """Tolerant path for one file, giving what `read_files_duckdb` gives: the file's rows
+    checked by the same `checked_sql`, and its lines that are not JSON objects (or not
+    UTF-8) as quarantine rows."""
+    flat, quarantine = read_file_lines(con, item, path)
+    rows, bad = split_on(flat, "__bad_line")
+    if bad.num_rows:
+        quarantine = concat_quarantine([quarantine, _bad_lines(bad)])
+    con.register("__flat", rows)
+    try:
+        checked = con.sql(checked_sql(EVENTS, rows.schema, "__flat")).to_arrow_table()
+    finally:
+        con.unregister("__flat")
+    return checked, quarantine
 
 
 def _bad_lines(bad: pa.Table) -> pa.Table:
@@ -317,21 +317,17 @@ def _events_from_files(items: list[FileItemDict], batch_bytes: int, seen: SeenId
     n_rows = n_quarantined = 0
     try:
         for batch in batches(files, batch_bytes):
-            flats, quarantine = read_files(
+            checked, quarantine = read_files(
                 batch, lambda paths: read_files_duckdb(con, paths), source=SOURCE,
                 table_name=EVENTS.name,
-                read_one=lambda item, path: read_file_lines(con, item, path))
-            flats = [f for f in flats if f.num_rows]
-            if not flats:
+                read_one=lambda item, path: read_checked_lines(con, item, path))
+            checked = [c for c in checked if c.num_rows]
+            if not checked:
                 good, q = EVENTS.arrow_schema().empty_table(), concat_quarantine(quarantine)
             else:
-                flat = flats[0] if len(flats) == 1 else pa.concat_tables(flats)
-                rows, bad = split_on(flat, "__bad_line")
-                if bad.num_rows:
-                    quarantine.append(_bad_lines(bad))
-                v = validate_with_origin(rows, EVENTS, SOURCE, "source_file", drop_origin=False,
-                                         keep=lambda t: _first_delivery(seen, t))
-                good = v.good
+                v = split_checked(pa.concat_tables(checked, promote_options="permissive"),
+                                  EVENTS, SOURCE, origin_column="source_file")
+                good = _first_delivery(seen, v.good)
                 q = concat_quarantine([*quarantine, v.quarantine])
             n_rows += good.num_rows
             n_quarantined += q.num_rows
@@ -375,7 +371,7 @@ def events_resource(bucket_url: str, file_glob: str = DEFAULT_FILE_GLOB, credent
             key = ""
         if key not in seen:
             for old in seen.values():
-                old.con.close()
+                old.close()
             seen.clear()
             seen[key] = SeenIds()
             _count_duplicates(0, reset=True)

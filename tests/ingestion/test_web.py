@@ -323,9 +323,11 @@ def test_fast_and_tolerant_readers_flatten_alike(tmp_path):
     ]
     path = write(tmp_path, "f.jsonl.gz", lines)
     con = duckdb.connect()
-    fast = web.read_files_duckdb(con, [str(path)])
+    fast = web.flatten_files_duckdb(con, [str(path)])
     slow, bad = web.read_file_lines(con, None, str(path))
     assert bad.num_rows == 0
+    assert slow["__bad_line"].null_count == slow.num_rows
+    slow = slow.drop_columns(["__bad_line"])
     assert fast.schema.names == slow.schema.names
     as_rows = [sorted(t.to_pylist(), key=lambda r: r["message_id"]) for t in (fast, slow)]
     for a, b in zip(*as_rows, strict=True):
@@ -334,3 +336,35 @@ def test_fast_and_tolerant_readers_flatten_alike(tmp_path):
         assert a == b
     row = next(r for r in as_rows[0] if r["message_id"] == "7")
     assert (row["user_id"], row["event"], row["revenue"]) == ("42", '{"nested":true}', "12.50")
+
+
+def test_single_pass_read_validates_like_validate(tmp_path):
+    """The fast path casts and checks in the read query itself; its good rows and quarantine
+    rows are exactly what `validate` makes of the flattened rows (origins: the file)."""
+    from ingestion.common.validate import split_checked, validate
+    from ingestion.web.schema import EVENTS
+
+    lines = [
+        event("v1"),
+        event(None),
+        event("v3", timestamp="not a time"),
+        event("v4", properties={"revenue": "abc"}),
+        event("  "),
+        event("v6", properties={"revenue": " 2 "}),
+        event("v7", sentAt="2024-02-30T00:00:00Z"),
+    ]
+    path = write(tmp_path, "f.jsonl.gz", lines)
+    con = duckdb.connect()
+    got = split_checked(web.read_files_duckdb(con, [str(path)]), EVENTS, "web",
+                        origin_column="source_file")
+    ref = validate(web.flatten_files_duckdb(con, [str(path)]), EVENTS, "web",
+                   origin=str(path))
+    assert got.good.schema == ref.good.schema
+    assert got.good.sort_by("message_id").equals(ref.good.sort_by("message_id"))
+    assert got.good.num_rows == 2
+    cols = ["source", "table_name", "record_key", "field", "reason", "raw_record", "origin"]
+    key = [("record_key", "ascending"), ("field", "ascending")]
+    assert got.quarantine.select(cols).sort_by(key).equals(
+        ref.quarantine.select(cols).sort_by(key))
+    assert sorted(got.quarantine["field"].to_pylist()) == [
+        "message_id", "message_id", "revenue", "sent_at", "timestamp"]
