@@ -24,7 +24,8 @@
 
 with
 
-events as (
+-- not materialised: each use reads only the columns it needs from the view
+events as not materialized (
 
     select
         event_id,
@@ -134,9 +135,6 @@ bounded as (
         occurred_at,
         _loaded_at,
         event_type = 'page' as is_page,
-        is_order_event,
-        order_id,
-        revenue,
         -- '' stands for a page view without a path, so the first page view wins even then
         case when event_type = 'page' then coalesce(page_path, '') end as page_view_path,
         device_type,
@@ -167,28 +165,6 @@ numbered as (
 
 ),
 
-session_orders as (
-
-    select
-        device_key,
-        session_number,
-        count(*) as order_count,
-        sum(order_revenue) as revenue
-    from (
-        -- one row per order: an order tracked twice (two message ids) counts once
-        select
-            device_key,
-            session_number,
-            coalesce(order_id, event_id) as order_key,
-            max(revenue) as order_revenue
-        from numbered
-        where is_order_event
-        group by device_key, session_number, coalesce(order_id, event_id)
-    ) as orders
-    group by device_key, session_number
-
-),
-
 -- first / last (non-null) values by the event's rank in its device
 session_stats as (
 
@@ -213,6 +189,38 @@ session_stats as (
             as variant,
         max(_loaded_at) as last_loaded_at
     from numbered
+    group by device_key, session_number
+
+),
+
+-- order events (few) placed by time: the sessions of a device are disjoint time ranges, so an
+-- event belongs to the one whose [start, end] holds it; this keeps `numbered` single-use
+-- (streamed into session_stats instead of materialised)
+session_orders as (
+
+    select
+        device_key,
+        session_number,
+        count(*) as order_count,
+        sum(order_revenue) as revenue
+    from (
+        -- one row per order: an order tracked twice (two message ids) counts once
+        select
+            session_stats.device_key,
+            session_stats.session_number,
+            coalesce(order_events.order_id, order_events.event_id) as order_key,
+            max(order_events.revenue) as order_revenue
+        from events_to_sessionise as order_events
+        inner join session_stats
+            on session_stats.device_key = order_events.device_key
+            and order_events.occurred_at
+                between session_stats.session_start_at and session_stats.session_end_at
+        where order_events.is_order_event
+        group by
+            session_stats.device_key,
+            session_stats.session_number,
+            coalesce(order_events.order_id, order_events.event_id)
+    ) as orders
     group by device_key, session_number
 
 ),
