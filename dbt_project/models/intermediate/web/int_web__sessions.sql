@@ -24,8 +24,9 @@
 
 with
 
--- not materialised: each use reads only the columns it needs from the view
-events as not materialized (
+-- full refresh: not materialised, each use reads only the columns it needs from the view;
+-- incremental: read once, as before (touched devices and their events come from it)
+events as {% if not is_incremental() %}not {% endif %}materialized (
 
     select
         event_id,
@@ -102,7 +103,8 @@ reprocess_from as (
 
 ),
 
-events_to_sessionise as (
+-- materialised: few rows, used three times below (sorted, first events, order events)
+events_to_sessionise as materialized (
 
     select events.*
     from events
