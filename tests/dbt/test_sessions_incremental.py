@@ -101,11 +101,13 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path, lookback: int):
         counts = dict(query(data_dir, f"select device_key, count(*) from "
                                       f"intermediate.int_web__sessions where {MINE} group by 1"))
         assert counts == EXPECTED_SESSIONS[i], i
-        if i == 2:  # b1 (load 3) is earlier than dB's first event of load 1: seen_at moves back
-            assert query(data_dir, "select seen_at::varchar from "
-                                   "intermediate.int_identity__web_identities where "
-                                   "anonymous_id = 'dB' and app_user_id is null") == [
-                ("2024-05-01 08:40:00+00",)]
+        # web identities merge seen_at with the stored one: a3 (load 2) is later than dA's
+        # first event and keeps it; b1 (load 3) is earlier than dB's and moves it back
+        seen = dict(query(data_dir, "select anonymous_id, seen_at::varchar from "
+                                    "intermediate.int_identity__web_identities where "
+                                    "anonymous_id in ('dA', 'dB') and app_user_id is null"))
+        assert seen == {"dA": "2024-05-01 10:00:00+00",
+                        "dB": "2024-05-01 08:40:00+00" if i >= 2 else "2024-05-01 09:00:00+00"}
 
     # hand-worked end state
     a = query(data_dir, "select session_start_at::varchar, session_end_at::varchar, event_count, "
