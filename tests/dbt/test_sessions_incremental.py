@@ -75,14 +75,16 @@ MINE = "device_key similar to '(anonymous_id:d[A-F]|app_user_id:u-only)'"
 
 
 def _build(data_dir: Path, target: Path, lookback: int, *extra: str):
-    result = run_dbt(["build", "--select", "+fct_web_sessions", "--indirect-selection",
+    result = run_dbt(["build", "--select", "+fct_web_sessions", "int_identity__web_identities",
+                      "--indirect-selection",
                       "cautious", "--vars", f"{{session_lookback_hours: {lookback}}}", *extra],
                      data_dir, target)
     assert result.success, failures(result)
 
 
 def _rows(data_dir: Path, relation: str) -> list[tuple]:
-    return query(data_dir, f"select * from {relation} order by session_id")
+    key = "web_identity_key" if "identities" in relation else "session_id"
+    return query(data_dir, f"select * from {relation} order by {key}")
 
 
 @pytest.mark.parametrize("lookback", [0, 6])
@@ -99,6 +101,13 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path, lookback: int):
         counts = dict(query(data_dir, f"select device_key, count(*) from "
                                       f"intermediate.int_web__sessions where {MINE} group by 1"))
         assert counts == EXPECTED_SESSIONS[i], i
+        # web identities merge seen_at with the stored one: a3 (load 2) is later than dA's
+        # first event and keeps it; b1 (load 3) is earlier than dB's and moves it back
+        seen = dict(query(data_dir, "select anonymous_id, seen_at::varchar from "
+                                    "intermediate.int_identity__web_identities where "
+                                    "anonymous_id in ('dA', 'dB') and app_user_id is null"))
+        assert seen == {"dA": "2024-05-01 10:00:00+00",
+                        "dB": "2024-05-01 08:40:00+00" if i >= 2 else "2024-05-01 09:00:00+00"}
 
     # hand-worked end state
     a = query(data_dir, "select session_start_at::varchar, session_end_at::varchar, event_count, "
@@ -116,7 +125,8 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path, lookback: int):
                            "where device_key = 'app_user_id:u-only'") == [(2, False)]
 
     incremental = {r: _rows(data_dir, r) for r in ("intermediate.int_web__sessions",
-                                                   "core.fct_web_sessions")}
+                                                   "core.fct_web_sessions",
+                                                   "intermediate.int_identity__web_identities")}
     _build(data_dir, target, lookback, "--full-refresh")
     assert "touched_devices" not in compiled.read_text()
     for relation, rows in incremental.items():

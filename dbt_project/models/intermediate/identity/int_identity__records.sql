@@ -118,28 +118,15 @@ experiment_assignments as (
 
 ),
 
-web_identities as (
-
-    -- One pass over the events, reduced to the distinct (anonymous_id, user id, traits email)
-    -- combinations: every anonymous device is a node; identify calls and identified events
-    -- link the device to the user id and email they carry.
-    select
-        anonymous_id,
-        app_user_id,
-        email,
-        min(occurred_at) as seen_at
-    from {{ ref('stg_web__events') }}
-    where anonymous_id is not null or app_user_id is not null or email is not null
-    group by anonymous_id, app_user_id, email
-
-),
-
 web_events as (
 
+    -- the distinct (anonymous_id, user id, traits email) combinations of the web events
+    -- (incremental model): every anonymous device is a node; identify calls and identified
+    -- events link the device to the user id and email they carry.
     select
         'web' as source_system,
         'events' as source_table,
-        {{ surrogate_key(['anonymous_id', 'app_user_id', 'email']) }} as record_key,
+        web_identity_key as record_key,
         seen_at,
         cast(null as {{ dbt.type_string() }}) as crm_contact_id,
         cast(null as {{ dbt.type_string() }}) as support_user_id,
@@ -147,7 +134,7 @@ web_events as (
         app_user_id,
         email,
         anonymous_id
-    from web_identities
+    from {{ ref('int_identity__web_identities') }}
 
 ),
 

@@ -24,7 +24,9 @@
 
 with
 
-events as (
+-- full refresh: not materialised, each use reads only the columns it needs from the view;
+-- incremental: read once, as before (touched devices and their events come from it)
+events as {% if not is_incremental() %}not {% endif %}materialized (
 
     select
         event_id,
@@ -101,7 +103,8 @@ reprocess_from as (
 
 ),
 
-events_to_sessionise as (
+-- materialised: few rows, used three times below (sorted, first events, order events)
+events_to_sessionise as materialized (
 
     select events.*
     from events
@@ -121,14 +124,34 @@ events_to_sessionise as (
 
 {% endif %}
 
-with_gaps as (
+-- Session boundaries and numbers from one sort per device over a narrow row: the event's
+-- rank, whether it starts a session (the gap to the previous event is longer than the
+-- timeout) and the few columns the session aggregates read. Referrer and UTM values are not
+-- carried through the sorts: they are the first event's, joined once per session below
+-- (docs/decisions.md, 2026-12-02).
+bounded as (
 
     select
-        *,
-        lag(occurred_at) over (
-            partition by device_key order by occurred_at, event_id
-        ) as previous_occurred_at
+        device_key,
+        event_id,
+        occurred_at,
+        _loaded_at,
+        event_type = 'page' as is_page,
+        -- '' stands for a page view without a path, so the first page view wins even then
+        case when event_type = 'page' then coalesce(page_path, '') end as page_view_path,
+        device_type,
+        app_user_id,
+        experiment_id,
+        case when experiment_id is not null then variant end as experiment_variant,
+        row_number() over device_events as event_rank,
+        case
+            when lag(occurred_at) over device_events is null then 1
+            when occurred_at > {{ dbt.dateadd('second', timeout_seconds,
+                                              'lag(occurred_at) over device_events') }} then 1
+            else 0
+        end as is_session_start
     from events_to_sessionise
+    window device_events as (partition by device_key order by occurred_at, event_id)
 
 ),
 
@@ -136,61 +159,45 @@ numbered as (
 
     select
         *,
-        sum(
-            case
-                when previous_occurred_at is null then 1
-                when occurred_at > {{ dbt.dateadd('second', timeout_seconds, 'previous_occurred_at') }} then 1
-                else 0
-            end
-        ) over (
-            partition by device_key order by occurred_at, event_id
+        sum(is_session_start) over (
+            partition by device_key order by event_rank
             rows between unbounded preceding and current row
         ) as session_number
-    from with_gaps
+    from bounded
 
 ),
 
--- per-event window values, all over one window (one sort): first/last event attributes
-session_windows as (
+-- first / last (non-null) values by the event's rank in its device
+session_stats as (
 
     select
         device_key,
         session_number,
-        event_id,
-        event_type,
-        anonymous_id,
-        is_order_event,
-        order_id,
-        revenue,
-        occurred_at,
-        _loaded_at,
-        first_value(event_id) over session_window as first_event_id,
-        last_value(event_id) over session_window as last_event_id,
-        first_value(referrer) over session_window as referrer,
-        first_value(utm_source) over session_window as utm_source,
-        first_value(utm_medium) over session_window as utm_medium,
-        first_value(utm_campaign) over session_window as utm_campaign,
-        first_value(utm_content) over session_window as utm_content,
-        first_value(utm_term) over session_window as utm_term,
-        -- '' stands for a page view without a path, so the first page view wins even then
-        first_value(case when event_type = 'page' then coalesce(page_path, '') end ignore nulls)
-            over session_window as landing_page_path,
-        last_value(case when event_type = 'page' then coalesce(page_path, '') end ignore nulls)
-            over session_window as exit_page_path,
-        first_value(device_type ignore nulls) over session_window as device_type,
-        last_value(app_user_id ignore nulls) over session_window as app_user_id,
-        first_value(experiment_id ignore nulls) over session_window as experiment_id,
-        first_value(case when experiment_id is not null then variant end ignore nulls)
-            over session_window as variant
+        arg_min(event_id, event_rank) as first_event_id,
+        arg_max(event_id, event_rank) as last_event_id,
+        min(occurred_at) as session_start_at,
+        max(occurred_at) as session_end_at,
+        count(*) as event_count,
+        count(case when is_page then 1 end) as page_view_count,
+        arg_min(page_view_path, event_rank) filter (where page_view_path is not null)
+            as landing_page_path,
+        arg_max(page_view_path, event_rank) filter (where page_view_path is not null)
+            as exit_page_path,
+        arg_min(device_type, event_rank) filter (where device_type is not null) as device_type,
+        arg_max(app_user_id, event_rank) filter (where app_user_id is not null) as app_user_id,
+        arg_min(experiment_id, event_rank) filter (where experiment_id is not null)
+            as experiment_id,
+        arg_min(experiment_variant, event_rank) filter (where experiment_variant is not null)
+            as variant,
+        max(_loaded_at) as last_loaded_at
     from numbered
-    window session_window as (
-        partition by device_key, session_number
-        order by occurred_at, event_id
-        rows between unbounded preceding and unbounded following
-    )
+    group by device_key, session_number
 
 ),
 
+-- order events (few) placed by time: the sessions of a device are disjoint time ranges, so an
+-- event belongs to the one whose [start, end] holds it; this keeps `numbered` single-use
+-- (streamed into session_stats instead of materialised)
 session_orders as (
 
     select
@@ -201,13 +208,20 @@ session_orders as (
     from (
         -- one row per order: an order tracked twice (two message ids) counts once
         select
-            device_key,
-            session_number,
-            coalesce(order_id, event_id) as order_key,
-            max(revenue) as order_revenue
-        from session_windows
-        where is_order_event
-        group by device_key, session_number, coalesce(order_id, event_id)
+            session_stats.device_key,
+            session_stats.session_number,
+            coalesce(order_events.order_id, order_events.event_id) as order_key,
+            max(order_events.revenue) as order_revenue
+        from events_to_sessionise as order_events
+        inner join session_stats
+            on session_stats.device_key = order_events.device_key
+            and order_events.occurred_at
+                between session_stats.session_start_at and session_stats.session_end_at
+        where order_events.is_order_event
+        group by
+            session_stats.device_key,
+            session_stats.session_number,
+            coalesce(order_events.order_id, order_events.event_id)
     ) as orders
     group by device_key, session_number
 
@@ -216,30 +230,32 @@ session_orders as (
 sessions as (
 
     select
-        device_key,
-        session_number,
-        max(first_event_id) as first_event_id,
-        max(last_event_id) as last_event_id,
-        max(anonymous_id) as anonymous_id,
-        max(app_user_id) as app_user_id,
-        min(occurred_at) as session_start_at,
-        max(occurred_at) as session_end_at,
-        count(*) as event_count,
-        count(case when event_type = 'page' then 1 end) as page_view_count,
-        max(landing_page_path) as landing_page_path,
-        max(exit_page_path) as exit_page_path,
-        max(referrer) as referrer,
-        max(utm_source) as utm_source,
-        max(utm_medium) as utm_medium,
-        max(utm_campaign) as utm_campaign,
-        max(utm_content) as utm_content,
-        max(utm_term) as utm_term,
-        max(device_type) as device_type,
-        max(experiment_id) as experiment_id,
-        max(variant) as variant,
-        max(_loaded_at) as last_loaded_at
-    from session_windows
-    group by device_key, session_number
+        session_stats.device_key,
+        session_stats.session_number,
+        session_stats.first_event_id,
+        session_stats.last_event_id,
+        -- the same for every event of a device (its key, or null for a user-id device)
+        first_events.anonymous_id,
+        session_stats.app_user_id,
+        session_stats.session_start_at,
+        session_stats.session_end_at,
+        session_stats.event_count,
+        session_stats.page_view_count,
+        session_stats.landing_page_path,
+        session_stats.exit_page_path,
+        first_events.referrer,
+        first_events.utm_source,
+        first_events.utm_medium,
+        first_events.utm_campaign,
+        first_events.utm_content,
+        first_events.utm_term,
+        session_stats.device_type,
+        session_stats.experiment_id,
+        session_stats.variant,
+        session_stats.last_loaded_at
+    from session_stats
+    inner join events_to_sessionise as first_events
+        on first_events.event_id = session_stats.first_event_id
 
 ),
 
