@@ -77,6 +77,30 @@ def parse(project: DbtProject | None = None) -> Path:
     return Path(project.manifest_path)
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(run_target: Path, project: DbtProject | None = None) -> bool:
+    """Make the dbt state a run's `dbt build` saved (`<run_target>/partial_parse.msgpack`) the
+    project's, which dagster-dbt copies into the next run's target folder.
+
+    dagster-dbt gives every run a target folder of its own and seeds it from the project's
+    target/, so without this every run starts from the state of the last `dbt parse`. dbt
+    discards that state when the profile differs (the warehouse path, from `CXM_DATA_DIR`):
+    each `cxm demo` with another data dir than the last parse's then parsed the whole project
+    again inside its run (10-13 s). After one run, the next one with the same data dir parses
+    only what changed. Replaced atomically (other processes may read it)."""
+    project = project or dbt_project()
+    source = Path(run_target) / PARTIAL_PARSE
+    if not source.exists():
+        return False
+    destination = Path(project.project_dir) / project.target_path / PARTIAL_PARSE
+    partial = destination.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
+    shutil.copyfile(source, partial)
+    os.replace(partial, destination)
+    return True
+
+
 def ensure_manifest(project: DbtProject | None = None) -> Path:
     """A manifest that matches the project on disk (parsed now if missing or stale)."""
     project = project or dbt_project()
