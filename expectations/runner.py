@@ -6,6 +6,8 @@ data, so a check costs in proportion to the load, not to history — while the r
 expectation sees the whole table's count.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,15 +53,38 @@ def _connect(db: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(db))
 
 
-def validate_raw_table(source: str, table: str, previous_rows: int | None = None,
-                       base: str | Path | None = None) -> Validation:
-    """The raw suite on the latest load, reading only the columns its row expectations use
-    (the column-set expectation is judged on the table's column names): at M the first load
-    of web events is ~10M rows of ~30 columns, which read whole took 8.5 GB and 45 s."""
-    dataset = f"raw_{source}"
-    suite = raw_suite(source, table, previous_rows)
+@contextmanager
+def warehouse_reader(base: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection reading the warehouse, for several suites in a row (a check step):
+    opening the file costs more than validating a small table."""
     con = _connect(paths.warehouse_path(base))
     try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def _reading(con: duckdb.DuckDBPyConnection | None,
+             base: str | Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`con` when given (the caller closes it), else a connection of its own."""
+    if con is not None:
+        yield con
+        return
+    with warehouse_reader(base) as own:
+        yield own
+
+
+def validate_raw_table(source: str, table: str, previous_rows: int | None = None,
+                       base: str | Path | None = None,
+                       con: duckdb.DuckDBPyConnection | None = None) -> Validation:
+    """The raw suite on the latest load, reading only the columns its row expectations use
+    (the column-set expectation is judged on the table's column names): at M the first load
+    of web events is ~10M rows of ~30 columns, which read whole took 8.5 GB and 45 s.
+    `con`: a `warehouse_reader` to read through (else one is opened for this table)."""
+    dataset = f"raw_{source}"
+    suite = raw_suite(source, table, previous_rows)
+    with _reading(con, base) as con:
         exists = con.execute("select count(*) from information_schema.tables where "
                              "table_schema = ? and table_name = ?", [dataset, table]).fetchone()[0]
         if not exists:
@@ -81,8 +106,6 @@ def validate_raw_table(source: str, table: str, previous_rows: int | None = None
         select = ", ".join(f'"{c}"' for c in read)
         df = con.sql(f'select {select} from {dataset}."{table}"{where}').to_arrow_table() \
             .to_pandas()
-    finally:
-        con.close()
     return validate_frame(df, suite, total, column_names=columns)
 
 
@@ -135,23 +158,21 @@ def validate_frame(df: pd.DataFrame, suite: gx.ExpectationSuite, total: int | No
     return out
 
 
-def validate_mart(relation: str, base: str | Path | None = None) -> Validation:
+def validate_mart(relation: str, base: str | Path | None = None,
+                  con: duckdb.DuckDBPyConnection | None = None) -> Validation:
     """The contract suite of a public mart (`schema.model`, expectations/marts.py), on the
     whole mart: only the columns the suite reads, or just the row count for an aggregate
-    check's query."""
+    check's query. `con`: as for `validate_raw_table`."""
     from expectations.marts import MARTS
 
     mart = MARTS[relation]
     suite = mart.suite(relation)
-    con = _connect(paths.warehouse_path(base))
-    try:
+    with _reading(con, base) as con:
         if mart.query:
             df = con.sql(mart.query).to_arrow_table().to_pandas()
         else:
             cols = ", ".join(f'"{c}"' for c in suite_columns(suite))
             df = con.sql(f"select {cols} from {relation}").to_arrow_table().to_pandas()
-    finally:
-        con.close()
     return validate_frame(df, suite)
 
 

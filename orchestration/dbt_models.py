@@ -21,7 +21,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.project import dbt_project, ensure_manifest, prepare_environment
+from orchestration.project import (
+    dbt_project,
+    ensure_manifest,
+    keep_partial_parse,
+    prepare_environment,
+)
 
 POOL = "duckdb_writer"
 # dbt unit tests check SQL logic on fixed fixtures, not data: they run in CI and development
@@ -88,7 +93,9 @@ def _build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         (as asset checks; ERROR-severity tests block downstream, WARN ones only report).
         Unit tests are left to CI (BUILD_ARGS)."""
         prepare_environment()
-        yield from dbt.cli(list(BUILD_ARGS), context=context).stream()
+        invocation = dbt.cli(list(BUILD_ARGS), context=context)
+        yield from invocation.stream()
+        keep_partial_parse(invocation.target_path)
 
     return dbt_models
 

@@ -48,12 +48,13 @@ def gx_mart_checks(relations: dict[dg.AssetKey, str]) -> dg.AssetChecksDefinitio
     @dg.multi_asset_check(name="gx_public_marts", specs=specs, pool=POOL, can_subset=True,
                           description="Great Expectations contract suites of the public marts.")
     def _check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        from expectations.runner import validate_mart
+        from expectations.runner import validate_mart, warehouse_reader
 
         selected = {k.asset_key for k in context.selected_asset_check_keys}
-        for key, rel in relations.items():
-            if key in selected:
-                yield _result(key, validate_mart(rel))
+        with warehouse_reader() as con:
+            for key, rel in relations.items():
+                if key in selected:
+                    yield _result(key, validate_mart(rel, con=con))
 
     return _check
 
@@ -68,10 +69,11 @@ def gx_checks(source: str, tables: list[RawTable]) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(name=f"gx_raw_{source}", specs=specs, pool=POOL,
                           description=f"Great Expectations suites of raw_{source}.")
     def _check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        from expectations.runner import validate_raw_table
+        from expectations.runner import validate_raw_table, warehouse_reader
 
-        for t in tables:
-            yield _result(t.key, validate_raw_table(source, t.table,
-                                                    _previous_rows(context, t.key)))
+        with warehouse_reader() as con:
+            for t in tables:
+                yield _result(t.key, validate_raw_table(source, t.table,
+                                                        _previous_rows(context, t.key), con=con))
 
     return _check

@@ -102,13 +102,17 @@ def run_job(job_name: str = "nightly", instance: dg.DagsterInstance | None = Non
             log_level: str = "DEBUG") -> dg.ExecuteInProcessResult:
     """Execute `job_name` of the code location in this process (raise_on_error=False: the
     result tells what failed; the previous published.duckdb stays when a step failed).
-    Without `instance`, the run is recorded in `dagster_home()`."""
+    Without `instance`, the run is recorded in `dagster_home()`, its event writes without
+    the per-event fsyncs (orchestration/sqlite_instance.py)."""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if instance is None:
-        with dg.DagsterInstance.from_config(str(dagster_home())) as persistent:
+        from orchestration.sqlite_instance import sqlite_event_writes
+
+        home = dagster_home()
+        with sqlite_event_writes(home), dg.DagsterInstance.from_config(str(home)) as persistent:
             return job.execute_in_process(instance=persistent, raise_on_error=False,
                                           run_config=run_config)
     return job.execute_in_process(instance=instance, raise_on_error=False,

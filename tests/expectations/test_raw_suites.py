@@ -71,3 +71,25 @@ def test_a_dropped_column_fails_though_only_the_checked_columns_are_read(tmp_pat
     v = validate_raw_table("crm", "orders", base=tmp_path)
     assert not v.success
     assert any(unchecked in f and "missing_columns" in f for f in v.failures), v.failures
+
+
+def test_suites_through_one_reader_judge_as_with_a_connection_each(tmp_path):
+    """A check step reads all its tables through one `warehouse_reader`: the suites must not
+    close it, and judge exactly as when each opens its own connection."""
+    import duckdb
+    import pytest
+
+    from expectations.runner import warehouse_reader
+
+    write_raw_tables(paths.warehouse_path(tmp_path),
+                     {"crm": {"orders": [_order(1), _order(2, total=-1.0)]}}, load_id="1000")
+    tables = [("crm", "orders"), ("crm", "_quarantine"), ("web", "events")]
+    alone = [validate_raw_table(s, t, base=tmp_path) for s, t in tables]
+    with warehouse_reader(tmp_path) as con:
+        shared = [validate_raw_table(s, t, base=tmp_path, con=con) for s, t in tables]
+        assert con.execute("select 1").fetchone() == (1,)  # still open
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("select 1")
+    assert [(v.success, v.failures, v.results) for v in shared] == \
+        [(v.success, v.failures, v.results) for v in alone]
+    assert [v.success for v in shared] == [False, True, False]

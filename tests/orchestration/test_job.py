@@ -82,6 +82,14 @@ def test_the_job_runs_data_tests_but_leaves_unit_tests_to_ci(pipeline):
     assert kinds["test"] > 300 and kinds["model"] > 50, kinds
 
 
+def test_the_run_leaves_its_dbt_state_for_the_next_one(pipeline):
+    """The project's partial_parse.msgpack, which dagster-dbt seeds each run's target folder
+    with, is the one this run's `dbt build` saved for this data dir's profile."""
+    run_id = pipeline["result"].run_id
+    [saved] = DBT_TARGET.glob(f"dbt_models-{run_id[:7]}-*/partial_parse.msgpack")
+    assert (DBT_TARGET / "partial_parse.msgpack").read_bytes() == saved.read_bytes()
+
+
 def test_published_has_the_public_schemas_and_nothing_else(pipeline):
     base = pipeline["base"]
     published = paths.published_path(base)
@@ -125,3 +133,7 @@ def test_a_failing_blocking_check_stops_publishing(pipeline):
     after = published.stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == \
         (before.st_ino, before.st_mtime_ns, before.st_size)
+    # the second run in this data dir started from the dbt state the first one left: dbt
+    # parsed no more than what changed (no full parse for a "changed" profile)
+    [log] = DBT_TARGET.glob(f"dbt_models-{result.run_id[:7]}-*/dbt.log")
+    assert "Unable to do partial parsing" not in log.read_text()
