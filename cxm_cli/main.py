@@ -15,7 +15,7 @@ from ingestion import paths
 
 DEMO_MARKER = ".cxm-demo"
 DEMO_TOKEN = "demo-token"
-# the demo's default company: XS takes ~2 min on 2 cores, S ~2.5 (docs/benchmarks.md)
+# the demo's default company: XS takes ~1.5 min on 2 cores, S ~2 (docs/benchmarks.md)
 DEMO_SCALE = "XS"
 
 

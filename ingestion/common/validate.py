@@ -81,13 +81,16 @@ def validate(batch: pa.Table, spec: TableSpec, source: str, origin: str = "") ->
     a quarantined row can be traced back."""
     if batch.num_rows == 0:
         return Validated(_empty_good(spec, batch), QUARANTINE_SCHEMA.empty_table())
-    con = _con()
-    con.register("__batch", batch)
+    return split_checked(check_table(_con(), batch, spec), spec, source, origin=origin)
+
+
+def check_table(con: duckdb.DuckDBPyConnection, table: pa.Table, spec: TableSpec) -> pa.Table:
+    """`checked_sql` run over an Arrow table on `con` (for `split_checked`)."""
+    con.register("__batch", table)
     try:
-        checked = con.sql(checked_sql(spec, batch.schema, "__batch")).to_arrow_table()
+        return con.sql(checked_sql(spec, table.schema, "__batch")).to_arrow_table()
     finally:
         con.unregister("__batch")
-    return split_checked(checked, spec, source, origin=origin)
 
 
 def checked_sql(spec: TableSpec, present: pa.Schema, src: str) -> str:

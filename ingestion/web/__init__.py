@@ -85,6 +85,7 @@ from ingestion.common.files import (
 from ingestion.common.validate import (
     QUARANTINE_SCHEMA,
     Validated,
+    check_table,
     checked_sql,
     split_checked,
     validate,
@@ -289,12 +290,7 @@ def read_checked_lines(con: duckdb.DuckDBPyConnection, item: FileItemDict, path:
     rows, bad = split_on(flat, "__bad_line")
     if bad.num_rows:
         quarantine = concat_quarantine([quarantine, _bad_lines(bad)])
-    con.register("__flat", rows)
-    try:
-        checked = con.sql(checked_sql(EVENTS, rows.schema, "__flat")).to_arrow_table()
-    finally:
-        con.unregister("__flat")
-    return checked, quarantine
+    return check_table(con, rows, EVENTS), quarantine
 
 
 def _bad_lines(bad: pa.Table) -> pa.Table:
