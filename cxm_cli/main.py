@@ -108,6 +108,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  open it read-only: python3 -m uv run python -c \"import duckdb; "
           f"duckdb.connect('{paths.published_path(base)}', read_only=True)"
           ".sql('show all tables').show()\"")
+    from report.build import report_path
+
+    if report_path(base).exists():
+        print(f"CX report (charts, offline): {report_path(base)}")
     print(f"Dagster UI with this run:   DAGSTER_HOME={home} CXM_DATA_DIR={base} "
           "python3 -m uv run dagster dev -h 127.0.0.1")
     return 0 if run.success else 1
@@ -117,6 +121,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from orchestration.project import parse
 
     print(f"dbt manifest: {parse()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from report.build import build_report
+
+    result = build_report(args.data_dir)
+    print(f"CX report ({len(result.figures)} charts from {paths.published_path(args.data_dir)}):"
+          f" {result.path}")
     return 0
 
 
@@ -205,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a Dagster job in this process (default: nightly)")
     p.add_argument("--job", default="nightly", choices=["nightly", "web_incremental", "ingest"])
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="build the CX report (HTML charts) from published.duckdb")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("parse", help="dbt parse: write the manifest the Dagster assets load")
     p.set_defaults(func=cmd_parse)

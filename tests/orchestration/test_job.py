@@ -17,6 +17,7 @@ from ingestion.demo.standin import StandInServer
 from orchestration.dbt_models import PUBLIC_SCHEMAS
 from orchestration.definitions import defs
 from orchestration.project import dbt_project
+from orchestration.report_asset import REPORT_KEY
 from orchestration.run import run_job, summarize
 
 pytestmark = pytest.mark.slow
@@ -137,3 +138,15 @@ def test_a_failing_blocking_check_stops_publishing(pipeline):
     # parsed no more than what changed (no full parse for a "changed" profile)
     [log] = DBT_TARGET.glob(f"dbt_models-{result.run_id[:7]}-*/dbt.log")
     assert "Unable to do partial parsing" not in log.read_text()
+
+
+def test_nightly_writes_the_cx_report(pipeline):
+    from report.build import CHARTS, report_path
+
+    path = report_path(pipeline["base"])
+    text = path.read_text()
+    assert all(f'id="chart-{c.id}"' in text for c in CHARTS)
+    (mat,) = [e.materialization for e in pipeline["result"].get_asset_materialization_events()
+              if e.asset_key == REPORT_KEY]
+    assert mat.metadata["path"].value == str(path)
+    assert mat.metadata["rows_read"].value["funnel"] > 0
