@@ -24,6 +24,11 @@ def published(company, tmp_path_factory: pytest.TempPathFactory):
     from orchestration.publish import publish
 
     base = tmp_path_factory.mktemp("published")
-    shutil.copyfile(paths.warehouse_path(company.base), paths.warehouse_path(base))
+    warehouse = paths.warehouse_path(company.base)
+    shutil.copyfile(warehouse, paths.warehouse_path(base))
+    # dbt-duckdb keeps the company's database open: its last writes may sit in the WAL
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, paths.warehouse_path(base).with_name(wal.name))
     publish(base, run_id="tests")
     return base
