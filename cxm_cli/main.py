@@ -133,6 +133,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from cxm_cli import docs
+
+    folder = docs.generate(args.data_dir)
+    print(f"dbt docs site: {folder}")
+    if args.no_serve:
+        return 0
+    httpd = docs.server(folder, args.port)
+    print(f"serving on http://{docs.HOST}:{httpd.server_address[1]}/ (Ctrl-C stops)",
+          flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import os
 
@@ -221,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="build the CX report (HTML charts) from published.duckdb")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("docs", help="dbt docs generate, then serve the site on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--no-serve", action="store_true", help="only generate the site")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("parse", help="dbt parse: write the manifest the Dagster assets load")
     p.set_defaults(func=cmd_parse)
