@@ -33,6 +33,13 @@ def test_run_summary_renders_failures_and_publish_state():
     assert "crm/contacts" in text and "previous published.duckdb stays" in text
 
 
+def test_run_summary_counts_neither_publish_nor_the_report_as_dbt_models():
+    summary = RunSummary(True, "0123456789", raw_rows={"crm/contacts": 12},
+                         materialized=["crm/contacts", "staging/stg_crm__contacts",
+                                       "published", "exposures/cx_report"])
+    assert "dbt models built: 1;" in summary.render()
+
+
 def test_persona_summary_reads_the_published_file(tmp_path: Path):
     from cxm_cli.summary import published_personas
 
