@@ -6,6 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+# one colour per attribution model in both panels (plotly's default sequence)
+_COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3")
+
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(title=title, height=height, template="plotly_white",
@@ -134,5 +137,3 @@ def experiments(lifts: pd.DataFrame) -> go.Figure:
         fig.update_yaxes(automargin=True)
     return _layout(fig, "Experiments: lift with 95% confidence interval", 320)
 
-
-_COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3")
