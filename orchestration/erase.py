@@ -37,6 +37,7 @@ from ingestion.common.erasure import (
     ErasureRequest,
     append_request,
     identifier_hash,
+    key_check,
     load_key,
     matches_sql,
     normalize,
@@ -344,7 +345,7 @@ def erase(base: str | Path | None = None, email: str | None = None,
             counts["landing:records"] = report.landing.records_removed
             report.register = append_request(ErasureRequest(
                 report.request_id or "", datetime.now(UTC).isoformat(timespec="seconds"),
-                keys.hashes(), counts), base)
+                keys.hashes(), counts, key_check(key)), base)
         con.execute("rollback" if dry_run else "commit")
     finally:
         con.close()

@@ -89,6 +89,12 @@ def identifier_hash(key: bytes, id_type: str, value: object) -> str | None:
     return hmac.new(key, f"{id_type}:{norm}".encode(), hashlib.sha256).hexdigest()
 
 
+def key_check(key: bytes) -> str:
+    """A fingerprint of the key (an HMAC of a fixed text, short): a load with another key
+    than the erasure's would silently match nothing, so `Register.load` compares them."""
+    return hmac.new(key, b"cxm erasure key check", hashlib.sha256).hexdigest()[:16]
+
+
 def normalized_sql(expr: str, id_type: str) -> str:
     """`normalize` in SQL (DuckDB)."""
     text = f"trim(cast({expr} as varchar))"
@@ -143,6 +149,7 @@ class ErasureRequest:
     requested_at: str
     hashes: list[dict[str, str]]  # {"type": identifier type, "hash": HMAC hex}
     deleted: dict[str, int] = field(default_factory=dict)  # table or file set -> rows
+    key_check: str = ""  # `key_check(key)` of the key the hashes were made with
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -185,6 +192,12 @@ class Register:
             raise RuntimeError(f"erasure register {register_path(base)} exists but its key "
                                f"does not (${KEY_ENV} or {privacy_dir(base) / 'erasure.key'}): "
                                "restore the key, or erased people come back on the next load")
+        wrong = [r.request_id for r in requests if r.key_check != key_check(key)]
+        if wrong:
+            raise RuntimeError(f"erasure requests {', '.join(wrong)} were hashed with another "
+                               f"key than the current one (${KEY_ENV} or "
+                               f"{privacy_dir(base) / 'erasure.key'}): restore that key, or "
+                               "erased people come back on the next load")
         return cls(key, frozenset(h["hash"] for r in requests for h in r.hashes))
 
     def table(self) -> pa.Table:

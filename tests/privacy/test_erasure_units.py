@@ -20,6 +20,7 @@ from ingestion.common.erasure import (
     hash_sql,
     honoured,
     identifier_hash,
+    key_check,
     load_key,
     normalize,
     read_register,
@@ -77,10 +78,16 @@ def test_register_holds_hashes_not_values(tmp_path, monkeypatch):
     key = load_key(tmp_path, create=True)
     h = identifier_hash(key, "email", "ann@example.com")
     append_request(ErasureRequest("r1", "2026-12-02T00:00:00+00:00",
-                                  [{"type": "email", "hash": h}], {"raw:x": 3}), tmp_path)
+                                  [{"type": "email", "hash": h}], {"raw:x": 3},
+                                  key_check(key)), tmp_path)
     assert "ann" not in erasure.register_path(tmp_path).read_text()
     assert [r.request_id for r in read_register(tmp_path)] == ["r1"]
     assert Register.load(tmp_path).hashes == {h}
+    # another key would match nothing: refused, as is a missing key
+    monkeypatch.setenv(erasure.KEY_ENV, "another key")
+    with pytest.raises(RuntimeError, match="another key"):
+        Register.load(tmp_path)
+    monkeypatch.delenv(erasure.KEY_ENV)
     (erasure.privacy_dir(tmp_path) / "erasure.key").unlink()
     with pytest.raises(RuntimeError, match="key"):
         Register.load(tmp_path)
@@ -122,8 +129,8 @@ def test_filter_drops_quarantined_rows_of_erased_people():
 def test_emit_applies_the_active_register(tmp_path, monkeypatch):
     monkeypatch.setenv(erasure.KEY_ENV, KEY.decode())
     append_request(ErasureRequest("r", "t", [
-        {"type": "anonymous_id", "hash": identifier_hash(KEY, "anonymous_id", "dev-1")}]),
-        tmp_path)
+        {"type": "anonymous_id", "hash": identifier_hash(KEY, "anonymous_id", "dev-1")}],
+        key_check=key_check(KEY)), tmp_path)
     events = pa.table({"message_id": ["m1", "m2"], "anonymous_id": ["dev-1", "dev-2"],
                        "timestamp": ["2026-01-01T00:00:00Z"] * 2})
     v = validate(events, EVENTS, "web")
@@ -178,3 +185,34 @@ def test_every_model_that_keeps_history_is_erased():
                or n["config"].get("materialized") == "incremental"}
     assert keeping and keeping <= set(HISTORY), sorted(keeping - set(HISTORY))
 
+
+
+def _identity_db(path):
+    con = duckdb.connect(str(path))
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_identity__identifiers as select * from (values "
+                "('email', 'ann@example.com', 'c1'), ('email', 'ann@work.example', 'c1'), "
+                "('anonymous_id', 'dev-1', 'c1'), ('email', 'bob@example.com', 'c2')) "
+                "as t(identifier_type, identifier_value, customer_id)")
+    # c0 was Ann's id until her two components merged into c1
+    con.execute("create table intermediate.int_identity__customer_id_history as select * from "
+                "(values ('c1', 'c1'), ('c0', 'c1'), ('c2', 'c2'), ('c9', null)) "
+                "as t(customer_id, current_customer_id)")
+    return con
+
+
+def test_resolve_by_any_email_or_customer_id_even_retired(tmp_path):
+    from orchestration.erase import UnknownPerson, resolve
+
+    con = _identity_db(tmp_path / "w.duckdb")
+    by_email = resolve(con, email="  ANN@Work.example ")
+    assert by_email.customer_id == "c1" and by_email.customer_ids == ["c1", "c0"]
+    assert sorted(by_email.identifiers) == [("anonymous_id", "dev-1"),
+                                           ("email", "ann@example.com"),
+                                           ("email", "ann@work.example")]
+    assert resolve(con, customer_id="c0") == by_email  # the retired id resolves
+    assert resolve(con, customer_id="c2").identifiers == [("email", "bob@example.com")]
+    for kwargs in ({"email": "nobody@example.com"}, {"customer_id": "c9"},
+                   {"customer_id": "zz"}):
+        with pytest.raises(UnknownPerson, match="nothing was changed"):
+            resolve(con, **kwargs)
