@@ -154,9 +154,11 @@ def erased(company, tmp_path_factory):
         with duckdb.connect(str(warehouse), read_only=True) as con:
             after["events"] = con.execute("select count(*) from raw_web.events").fetchone()[0]
         after["landing"] = file_traces(landing, [v for _, v in ids] + [customer_id])
-        # a later full load: fresh cursors against the API that still serves the person,
-        # and the person's web event files landed again as they first came
+        # a later full load: fresh cursors (no local dlt state, none restored from the
+        # warehouse) against the API that still serves the person, and the person's web
+        # event files landed again as they first came
         shutil.rmtree(paths.pipelines_dir(base))
+        mp.setenv("RESTORE_FROM_DESTINATION", "false")
         relanded = [p for p, data in web_files.items() if data != p.read_bytes()]
         for p in relanded:
             p.write_bytes(web_files[p])
