@@ -23,6 +23,7 @@ from ingestion import paths
 from ingestion.common.erasure import read_register
 from ingestion.demo.standin import StandInServer
 from ingestion.pipeline import ingest
+from orchestration.erase import erase
 from orchestration.erase_landing import read_gzip_prefix
 from orchestration.publish import publish
 
@@ -144,6 +145,10 @@ def erased(company, tmp_path_factory):
         before = {"warehouse": customer_rows(warehouse, [customer_id]),
                   "published": customer_rows(published, [customer_id]),
                   "events": raw_events, "person_events": person_events(landing, ids)}
+        # a dry run counts and changes nothing
+        dry = erase(base, email=next(v for t, v in ids if t == "email"), dry_run=True)
+        assert customer_rows(warehouse, [customer_id]) == before["warehouse"]
+        assert not (base / "privacy").exists()
         # the CLI, by the person's second email, in another case and with blanks
         email = [v for t, v in ids if t == "email"][1]
         started = time.perf_counter()
@@ -163,7 +168,7 @@ def erased(company, tmp_path_factory):
         for p in relanded:
             p.write_bytes(web_files[p])
         report = ingest(base, settings=demo_settings(server.base_url, base, TOKEN))
-        yield {"base": base, "ids": ids, "customer_id": customer_id, "before": before,
+        yield {"base": base, "ids": ids, "customer_id": customer_id, "before": before, "dry": dry,
                "after": after, "reload": report, "relanded": relanded, "seconds": seconds}
 
 
@@ -175,6 +180,15 @@ def test_person_was_found_through_the_identity_mapping(erased):
     text = json.dumps(request.__dict__).lower()
     assert not [v for _, v in erased["ids"] if v.lower() in text]
     assert erased["customer_id"] not in text
+
+
+def test_dry_run_counted_what_the_erasure_deleted(erased):
+    [request] = read_register(erased["base"])
+    dry = erased["dry"]
+    assert {k: n for k, n in dry.deleted.items() if n} == \
+        {k: n for k, n in request.deleted.items() if k != "landing:records"}
+    assert dry.landing.records_removed == request.deleted["landing:records"] > 0
+    assert dry.deleted["raw:raw_crm.contacts"] >= 1 and dry.deleted["raw:raw_web.events"] > 0
 
 
 def test_no_trace_left_in_warehouse_published_and_landing(erased):
