@@ -198,6 +198,37 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    import os
+
+    from orchestration.erase import UnknownPerson, WarehouseBusy, erase
+
+    base = paths.data_dir(args.data_dir)
+    os.environ["CXM_DATA_DIR"] = str(base)
+    try:
+        report = erase(base, email=args.email, customer_id=args.customer_id,
+                       dry_run=args.dry_run)
+    except (UnknownPerson, WarehouseBusy) as e:
+        print(f"cxm erase: {e}", file=sys.stderr)
+        return 2
+    print(report.render())
+    if args.dry_run:
+        return 0
+    from orchestration.run import run_job, summarize
+
+    print("rebuilding the derived tables and published.duckdb (Dagster job `rebuild`) ...",
+          flush=True)
+    with contextlib.redirect_stdout(sys.stderr):  # dbt's chatter
+        run = summarize(run_job("rebuild", log_level="ERROR"))
+    print(run.render())
+    if not run.success:
+        print("cxm erase: the rebuild failed: the person is gone from raw, history and landing, "
+              "but the published marts still hold them until `cxm run --job rebuild` succeeds",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from benchmarks.e2e import main as bench_main
 
@@ -235,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("run", help="run a Dagster job in this process (default: nightly)")
-    p.add_argument("--job", default="nightly", choices=["nightly", "web_incremental", "ingest"])
+    p.add_argument("--job", default="nightly",
+                   choices=["nightly", "web_incremental", "rebuild", "ingest"])
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="build the CX report (HTML charts) from published.duckdb")
@@ -253,6 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="end-to-end benchmark at scales (`cxm bench --help`)")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("erase", help="right to erasure: remove a person from every layer")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email", help="any email address of the person")
+    who.add_argument("--customer-id", help="the person's customer_id (a retired one resolves)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only count what would be removed; change nothing")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS,
+                   help="data directory (default $CXM_DATA_DIR or ./data)")
+    p.set_defaults(func=cmd_erase)
 
     p = sub.add_parser("ingest", help="run the dlt sources (config from .dlt/ or env vars)")
     p.add_argument("--source", action="append", choices=["crm", "support", "marketing", "web"],

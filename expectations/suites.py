@@ -59,12 +59,9 @@ def gx_context():
 
 
 def table_specs() -> dict[str, dict[str, TableSpec]]:
-    from ingestion.crm.schema import TABLES as CRM
-    from ingestion.marketing.schema import TABLES as MARKETING
-    from ingestion.support.schema import TABLES as SUPPORT
-    from ingestion.web.schema import TABLES as WEB
+    from ingestion.pipeline import table_specs as specs
 
-    return {"crm": CRM, "support": SUPPORT, "marketing": MARKETING, "web": WEB}
+    return specs()
 
 
 def raw_suite(source: str, table: str, previous_rows: int | None = None

@@ -19,6 +19,8 @@ import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion import paths
+from ingestion.common.erasure import honoured
+from ingestion.common.schema import TableSpec
 from ingestion.common.settings import configure_dlt
 from ingestion.common.validate import QUARANTINE_TABLE
 
@@ -43,6 +45,16 @@ def source_factory(name: str) -> Callable[..., Any]:
     raise ValueError(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
 
 
+def table_specs() -> dict[str, dict[str, TableSpec]]:
+    """source -> raw table -> its spec."""
+    from ingestion.crm.schema import TABLES as CRM
+    from ingestion.marketing.schema import TABLES as MARKETING
+    from ingestion.support.schema import TABLES as SUPPORT
+    from ingestion.web.schema import TABLES as WEB
+
+    return {"crm": CRM, "support": SUPPORT, "marketing": MARKETING, "web": WEB}
+
+
 def make_pipeline(name: str, base: str | Path | None = None) -> dlt.Pipeline:
     configure_dlt()
     return dlt.pipeline(
@@ -64,6 +76,7 @@ class TableLoad:
     rows_before: int
     rows_after: int
     duplicates_dropped: int = 0  # duplicate deliveries removed by the source in this run
+    erased: int = 0  # rows of erased people dropped before loading (erasure register)
 
     @property
     def new_rows(self) -> int:
@@ -87,6 +100,7 @@ class SourceLoad:
     tables: dict[str, TableLoad] = field(default_factory=dict)
     quarantined: int = 0
     error: str | None = None
+    erased: int = 0  # rows (data and quarantine) of erased people dropped before loading
 
     @property
     def rows(self) -> int:
@@ -115,7 +129,8 @@ class IngestReport:
                              f"{t.new_rows:>10,}{t.deduplicated:>9,}{t.rows_after:>11,}")
             rate = s.rows / s.seconds if s.seconds else 0.0
             lines.append(f"{'':<4}raw_{s.source}: {s.rows:,} rows in {s.seconds:.1f}s "
-                         f"({rate:,.0f} rows/s), {s.quarantined:,} quarantined")
+                         f"({rate:,.0f} rows/s), {s.quarantined:,} quarantined"
+                         + (f", {s.erased:,} erased" if s.erased else ""))
         return "\n".join(lines)
 
 
@@ -147,19 +162,22 @@ def ingest_source(name: str, base: str | Path | None = None, **kwargs: Any) -> S
         # nothing to merge with yet: the web reader appends its (deduplicated) events
         kwargs = {"first_load": before.get("events", 0) == 0, **kwargs}
     source = source_factory(name)(**kwargs)
-    pipeline.run(source)
+    with honoured(base) as register:  # drop erased people's rows (ingestion.common.erasure)
+        pipeline.run(source)
+    erased = dict(register.dropped) if register else {}
     seconds = time.perf_counter() - started
     counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace \
         and pipeline.last_trace.last_normalize_info else {}
     after = table_counts(base, pipeline.dataset_name)
-    load = SourceLoad(name, seconds, quarantined=int(counts.get(QUARANTINE_TABLE, 0)))
+    load = SourceLoad(name, seconds, quarantined=int(counts.get(QUARANTINE_TABLE, 0)),
+                      erased=sum(erased.values()))
     for table, rows in after.items():
         if table == QUARANTINE_TABLE or table.startswith("_dlt"):
             continue
         load.tables[table] = TableLoad(table, int(counts.get(table, 0)),
                                        before.get(table, 0), rows,
                                        _resource_state(pipeline, name, table)
-                                       .get("duplicates_dropped", 0))
+                                       .get("duplicates_dropped", 0), erased.get(table, 0))
     return load
 
 

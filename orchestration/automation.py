@@ -43,6 +43,11 @@ def build_jobs(all_keys: Sequence[dg.AssetKey], web_keys: Sequence[dg.AssetKey],
                         "identity, sessions, touchpoints, facts, lifecycle inputs), publish. "
                         "Journey, cx and the other lifecycle marts refresh nightly.",
             tags={"cxm/writer": "duckdb"}),
+        "rebuild": dg.define_asset_job(
+            "rebuild", selection=everything - dg.AssetSelection.assets(*raw_keys),
+            description="Everything but ingestion: dbt build with tests, publish (run by "
+                        "`cxm erase` after it deleted a person from the raw tables).",
+            tags={"cxm/writer": "duckdb"}),
         "ingest": dg.define_asset_job(
             "ingest", selection=dg.AssetSelection.assets(*raw_keys),
             description="Only the dlt sources (raw tables).", tags={"cxm/writer": "duckdb"}),

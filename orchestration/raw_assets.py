@@ -79,7 +79,8 @@ def _source_assets(name: str, tables: list[RawTable]) -> dg.AssetsDefinition:
     def _assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         load = ingest_source(name)
         context.log.info(f"raw_{name}: {load.rows:,} rows loaded, "
-                         f"{load.quarantined:,} quarantined in {load.seconds:.1f}s")
+                         f"{load.quarantined:,} quarantined, {load.erased:,} erased "
+                         f"in {load.seconds:.1f}s")
         dataset = tables[0].dataset if tables else f"raw_{name}"
         totals = table_counts(None, dataset)
         for t in tables:
@@ -91,6 +92,8 @@ def _source_assets(name: str, tables: list[RawTable]) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(asset_key=t.key, metadata={
                 "rows_loaded": loaded,
                 "rows_new": new,
+                # rows of people erased by `cxm erase`, dropped before loading
+                "rows_erased": tl.erased if tl else 0,
                 "dagster/row_count": totals.get(t.table, 0),
                 "seconds": round(load.seconds, 2),
             })

@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
+from ingestion.common.erasure import drop_erased
 from ingestion.common.schema import TableSpec
 from ingestion.common.validate import QUARANTINE_TABLE, Validated, validate
 
@@ -32,6 +33,9 @@ def table_hints(spec: TableSpec, write_disposition: str = "merge") -> Any:
 
 
 def emit(v: Validated, spec: TableSpec, write_disposition: str = "merge") -> Iterator[Any]:
+    """The one exit of every source: rows of erased people are dropped here (and counted by
+    the active register, ingestion.common.erasure), the rest yielded to dlt."""
+    v = drop_erased(v, spec)
     if v.good.num_rows:
         yield dlt.mark.with_hints(v.good, table_hints(spec, write_disposition),
                                   create_table_variant=True)

@@ -43,6 +43,9 @@ class TableSpec:
     cursor: str | None = None
     description: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # column -> identifier type (ingestion.common.erasure) of the columns that name a person
+    # or a record a person owns: what an erasure request deletes and later loads drop
+    identifiers: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -50,6 +53,9 @@ class TableSpec:
                    if k not in names]
         if missing:
             raise ValueError(f"table {self.name!r}: key/cursor columns {missing} not declared")
+        unknown = [c for c in self.identifiers if c not in names]
+        if unknown:
+            raise ValueError(f"table {self.name!r}: identifier columns {unknown} not declared")
 
     @property
     def column_names(self) -> list[str]:

@@ -8,6 +8,9 @@ import os
 _DEFAULTS = {
     "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
     "RUNTIME__LOG_LEVEL": "WARNING",
+    # a loaded package's job files are a second copy of the rows (personal data included)
+    # under pipelines/: delete them once loaded (cxm erase could not reach them otherwise)
+    "LOAD__DELETE_COMPLETED_JOBS": "true",
 }
 
 

@@ -232,6 +232,15 @@ def _flatten_sql(src: str) -> str:
     """
 
 
+def lines_sql(paths: Sequence[str]) -> str:
+    """`read_csv` reading every line of `paths` as one VARCHAR column `line` (plus
+    `filename`): a 4-byte control-character delimiter that cannot occur in valid JSON, no
+    quoting, so a line comes back exactly as written."""
+    return (f"read_csv({sql_list(paths)}, columns={{'line': 'VARCHAR'}}, delim='{_DELIM}', "
+            f"quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
+            f"compression='auto', filename=true, max_line_size={MAX_LINE_BYTES})")
+
+
 def read_file_lines(con: duckdb.DuckDBPyConnection, item: FileItemDict, path: str
                     ) -> tuple[pa.Table, pa.Table]:
     """Tolerant path for one file: every line read as text by DuckDB (`read_csv` with a 4-byte
@@ -239,10 +248,7 @@ def read_file_lines(con: duckdb.DuckDBPyConnection, item: FileItemDict, path: st
     line; lines that are not JSON objects come back in `__bad_line`. If DuckDB cannot read the
     file at all (not gzip, not UTF-8), falls back to `read_file_python`."""
     if duckdb_safe(path):
-        src = (f"(select line, filename as source_file from read_csv({sql_list([path])}, "
-               f"columns={{'line': 'VARCHAR'}}, delim='{_DELIM}', quote='', escape='', "
-               f"header=false, auto_detect=false, strict_mode=false, compression='auto', "
-               f"filename=true, max_line_size={MAX_LINE_BYTES}))")
+        src = f"(select line, filename as source_file from {lines_sql([path])})"
         try:
             return (con.sql(_flatten_sql(src)).to_arrow_table(),
                     QUARANTINE_SCHEMA.empty_table())
@@ -412,4 +418,4 @@ def web_source(bucket_url: str | None = None, file_glob: str = DEFAULT_FILE_GLOB
 
 
 __all__ = ["FIELDS", "web_source", "events_resource", "events_from_export",
-           "read_files_duckdb"]
+           "read_files_duckdb", "lines_sql"]

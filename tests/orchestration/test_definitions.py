@@ -95,6 +95,12 @@ def test_jobs_schedule_and_sensors():
             dg.AssetKey("published")} <= web
     assert not {k for k in web if k.path[0] in ("journey", "cx")}, web
     assert dg.AssetKey(["lifecycle", "behavior_changes"]) not in web
+    # `cxm erase` rebuilds everything but ingestion: every model, then publish
+    rebuild = defs.resolve_job_def("rebuild").asset_layer.selected_asset_keys
+    all_keys = nightly.asset_layer.selected_asset_keys
+    assert rebuild == {k for k in all_keys if k.path[0] not in ("crm", "support", "marketing",
+                                                                "web")}
+    assert dg.AssetKey("published") in rebuild
     schedule = defs.resolve_schedule_def("nightly_at_0200")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == automation.schedule_timezone()
