@@ -99,21 +99,27 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
 
 
 def run_job(job_name: str = "nightly", instance: dg.DagsterInstance | None = None,
-            log_level: str = "DEBUG") -> dg.ExecuteInProcessResult:
+            log_level: str = "DEBUG", wait: float = 0.0) -> dg.ExecuteInProcessResult:
     """Execute `job_name` of the code location in this process (raise_on_error=False: the
     result tells what failed; the previous published.duckdb stays when a step failed).
     Without `instance`, the run is recorded in `dagster_home()`, its event writes without
-    the per-event fsyncs (orchestration/sqlite_instance.py)."""
+    the per-event fsyncs (orchestration/sqlite_instance.py).
+
+    The run holds the data directory's writer lock (ingestion/lock.py): while another
+    process writes it, this one waits up to `wait` seconds, then raises `WarehouseBusy`."""
+    from ingestion.lock import writer_lock
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    if instance is None:
-        from orchestration.sqlite_instance import sqlite_event_writes
+    with writer_lock(wait=wait, what=f"job {job_name}"):
+        if instance is None:
+            from orchestration.sqlite_instance import sqlite_event_writes
 
-        home = dagster_home()
-        with sqlite_event_writes(home), dg.DagsterInstance.from_config(str(home)) as persistent:
-            return job.execute_in_process(instance=persistent, raise_on_error=False,
-                                          run_config=run_config)
-    return job.execute_in_process(instance=instance, raise_on_error=False,
-                                  run_config=run_config)
+            home = dagster_home()
+            with sqlite_event_writes(home), \
+                    dg.DagsterInstance.from_config(str(home)) as persistent:
+                return job.execute_in_process(instance=persistent, raise_on_error=False,
+                                              run_config=run_config)
+        return job.execute_in_process(instance=instance, raise_on_error=False,
+                                      run_config=run_config)
