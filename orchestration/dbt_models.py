@@ -30,7 +30,7 @@ from orchestration.project import (
 )
 
 POOL = "duckdb_writer"
-FAULT_POINT_EVENTS = 20  # `fault_point("dbt")` after this many dbt events: models half built
+FAULT_POINT_EVENTS = 150  # `fault_point("dbt")` after this many dbt events: marts half built
 # dbt unit tests check SQL logic on fixed fixtures, not data: they run in CI and development
 # (`dbt build` in tests/company.py), not in every production run (docs/decisions.md).
 BUILD_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")

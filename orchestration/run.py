@@ -5,6 +5,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -34,6 +35,7 @@ class RunSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)  # "asset:check (severity)"
     failed_steps: list[str] = field(default_factory=list)
+    step_errors: dict[str, str] = field(default_factory=dict)  # step -> innermost error
     published: dict | None = None  # metadata of the `published` materialisation
 
     def marts(self) -> list[str]:
@@ -61,6 +63,8 @@ class RunSummary:
                 lines.append(f"    … and {len(items) - 8} more")
         if self.failed_steps:
             lines.append(f"  failed steps: {', '.join(self.failed_steps)}")
+            for step, error in self.step_errors.items():
+                lines.append(f"    {step}: {error}")
         if self.published:
             lines.append(f"  published: {self.published['path']} "
                          f"(schemas: {', '.join(self.published['schemas']) or 'none yet'}; "
@@ -68,6 +72,15 @@ class RunSummary:
         else:
             lines.append("  published: not updated (the previous published.duckdb stays)")
         return "\n".join(lines)
+
+
+def root_error(error: Any) -> str:
+    """First line of the innermost cause of a Dagster `SerializableErrorInfo` (dlt wraps a
+    source's own error, which names source, endpoint and status, in PipelineStepFailed)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = (error.message or "").strip().splitlines()
+    return lines[0][:300] if lines else error.cls_name or "unknown error"
 
 
 def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
@@ -78,6 +91,9 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
     for event in result.all_events:
         if event.is_step_failure:
             summary.failed_steps.append(event.step_key or "?")
+            if event.step_failure_data.error is not None:
+                summary.step_errors[event.step_key or "?"] = root_error(
+                    event.step_failure_data.error)
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             mat = event.step_materialization_data.materialization
             key = mat.asset_key.to_user_string()

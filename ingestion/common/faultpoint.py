@@ -5,8 +5,9 @@
 process writes `$CXM_DATA_DIR/.fault-paused-<name>` (its pid) and then waits forever, so a
 test can SIGKILL the run at a known point instead of guessing with timers. Named points:
 `ingest:<table>` (after the first batch of that raw table was handed to dlt: mid-extract),
-`dbt` (a few events into `dbt build`: models half built), `publish` (the new
-`published.duckdb.tmp-<run id>` is complete, just before it replaces `published.duckdb`).
+`dbt` (150 events into `dbt build`: marts half built; dbt itself runs on until its output
+pipe fills), `publish` (the new `published.duckdb.tmp-<run id>` is complete, just before
+it replaces `published.duckdb`).
 """
 
 from __future__ import annotations

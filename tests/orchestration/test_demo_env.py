@@ -53,3 +53,21 @@ def test_the_demo_defaults_to_the_smallest_company():
 
     assert build_parser().parse_args(["demo"]).scale == DEMO_SCALE == "XS"
     assert build_parser().parse_args(["generate"]).scale == "S"
+
+
+def test_a_failed_step_shows_its_innermost_error():
+    from dagster._utils.error import SerializableErrorInfo
+
+    from orchestration.run import root_error
+
+    inner = SerializableErrorInfo(
+        "crm: POST /crm/v3/objects/contacts/search failed with status 503 after retries "
+        "ran out\n", [], "ApiError")
+    outer = SerializableErrorInfo("Pipeline execution failed at stage extract\n", [],
+                                  "PipelineStepFailed", cause=inner)
+    assert root_error(outer) == ("crm: POST /crm/v3/objects/contacts/search failed with "
+                                 "status 503 after retries ran out")
+    summary = RunSummary(False, "0123456789", failed_steps=["dlt_crm"],
+                         step_errors={"dlt_crm": root_error(outer)})
+    assert "    dlt_crm: crm: POST /crm/v3/objects/contacts/search failed with status 503" \
+        in summary.render()
