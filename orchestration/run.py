@@ -2,6 +2,7 @@
 tests). The job is the one the schedule runs, from the same `Definitions`."""
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,9 @@ def root_error(error: Any) -> str:
     while getattr(error, "cause", None) is not None:
         error = error.cause
     lines = (error.message or "").strip().splitlines()
-    return lines[0][:300] if lines else error.cls_name or "unknown error"
+    if not lines:
+        return error.cls_name or "unknown error"
+    return re.sub(r"^(?:\w+\.)+(\w+: )", r"\1", lines[0])[:300]  # ApiError, not a.b.ApiError
 
 
 def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:

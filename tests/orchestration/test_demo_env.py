@@ -61,13 +61,15 @@ def test_a_failed_step_shows_its_innermost_error():
     from orchestration.run import root_error
 
     inner = SerializableErrorInfo(
-        "crm: POST /crm/v3/objects/contacts/search failed with status 503 after retries "
-        "ran out\n", [], "ApiError")
-    outer = SerializableErrorInfo("Pipeline execution failed at stage extract\n", [],
+        "ingestion.common.http.ApiError: crm: POST /crm/v3/objects/contacts/search failed "
+        "with status 503 after retries ran out: {...}\n", [], "ApiError")
+    outer = SerializableErrorInfo("dlt.pipeline.exceptions.PipelineStepFailed: Pipeline "
+                                  "execution failed at stage extract\n", [],
                                   "PipelineStepFailed", cause=inner)
-    assert root_error(outer) == ("crm: POST /crm/v3/objects/contacts/search failed with "
-                                 "status 503 after retries ran out")
+    assert root_error(outer) == ("ApiError: crm: POST /crm/v3/objects/contacts/search failed "
+                                 "with status 503 after retries ran out: {...}")
+    assert root_error(SerializableErrorInfo("", [], "KeyError")) == "KeyError"
     summary = RunSummary(False, "0123456789", failed_steps=["dlt_crm"],
                          step_errors={"dlt_crm": root_error(outer)})
-    assert "    dlt_crm: crm: POST /crm/v3/objects/contacts/search failed with status 503" \
-        in summary.render()
+    assert "    dlt_crm: ApiError: crm: POST /crm/v3/objects/contacts/search failed with " \
+        "status 503" in summary.render()
