@@ -237,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="run the dlt sources (config from .dlt/ or env vars)")
     p.add_argument("--source", action="append", choices=["crm", "support", "marketing", "web"],
                    help="only this source (repeatable)")
+    wait_arg(p)
     p.set_defaults(func=cmd_ingest)
     return parser
 

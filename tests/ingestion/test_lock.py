@@ -58,3 +58,13 @@ def test_the_lock_is_free_again_after_the_block(tmp_path):
         pass
     with writer_lock(tmp_path):
         pass
+
+
+def test_cxm_ingest_refuses_with_exit_75_while_another_run_writes(tmp_path, holder, capsys):
+    """(`cxm run` is tested with real job processes in tests/faults/test_chain.py.)"""
+    from cxm_cli.main import BUSY_EXIT, main
+
+    assert main(["--data-dir", str(tmp_path), "ingest", "--wait", "0.3"]) == BUSY_EXIT == 75
+    err = capsys.readouterr().err
+    assert f"another run is writing {tmp_path} (holder: pid {holder.pid}" in err
+    assert "gave up after waiting 0.3s" in err
