@@ -1,15 +1,16 @@
 """The run-level faults as one night gone wrong, on one data dir, each run being the "next
 run" of the fault before it, with a BI reader holding published.duckdb throughout:
 
-1. SIGKILL during ingestion (mid-extract of the web events, after the API sources of that
-   run were loaded), 2. during `dbt build` (150 events in), 3. during publishing (the new
-   published file complete, not yet swapped in); every kill hits the job's whole process
-   tree at a named fault point (ingestion/common/faultpoint.py);
+1. SIGKILL during ingestion (mid-extract of the web events; the API sources whose steps
+   ran before it are loaded, the others not), 2. during `dbt build` (150 events in),
+   3. during publishing (the new published file complete, not yet swapped in); every kill
+   hits the job's whole process tree at a named fault point
+   (ingestion/common/faultpoint.py);
 4. the vendor APIs down for a whole run;
 5. a normal run, while two more runs are started (one refuses at once, one waits 3 s and
    gives up).
-The stand-in answers runs 1-3 and 5 under a 429 storm and 5xx bursts (run 1 loads all the
-API data; the raw tables then hold each record once: test below).
+The stand-in answers runs 1-3 and 5 under a 429 storm and 5xx bursts (runs 1 and 2 load
+the API data; the raw tables then hold each record once: test below).
 
 Published stays untouched by 1-4; run 5 publishes exactly the clean run's marts and leaves
 no temp files or pending dlt packages. One chain instead of a recovery run per fault keeps
