@@ -26,7 +26,7 @@ from cxm_cli.main import demo_env
 from ingestion import paths
 from ingestion.common.faultpoint import ENV as PAUSE_ENV
 from ingestion.common.faultpoint import marker
-from orchestration.dbt_models import PUBLIC_SCHEMAS
+from orchestration.publish import PUBLIC_SCHEMAS
 
 SCALE = 0.02  # 200 people, ~16k web events: the dbt build's fixed cost dominates a run
 SEED = 11
