@@ -66,7 +66,7 @@ def _size_mb(path: Path) -> float:
 
 def job_stages(run: ScaleRun, m: Measured, prefix: str = "") -> None:
     """Split a job measurement into the README's stages: ingest per source, dbt, checks,
-    publish, orchestration (job wall minus its steps) and definitions loading."""
+    publish, the CX report, orchestration (job wall minus its steps) and definitions loading."""
     steps: dict[str, float] = m.result["steps"]
     groups: dict[str, float] = {}
     for key, sec in steps.items():
@@ -76,6 +76,8 @@ def job_stages(run: ScaleRun, m: Measured, prefix: str = "") -> None:
             name = "dbt build"
         elif key == "published":
             name = "publish"
+        elif key == "cx_report":
+            name = "CX report"
         else:
             name = "checks (GX, freshness)"
         groups[name] = groups.get(name, 0.0) + sec

@@ -111,6 +111,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  open it read-only: python3 -m uv run python -c \"import duckdb; "
           f"duckdb.connect('{paths.published_path(base)}', read_only=True)"
           ".sql('show all tables').show()\"")
+    from report.build import report_path
+
+    if report_path(base).exists():
+        print(f"CX report (charts, offline): {report_path(base)}")
     print(f"Dagster UI with this run:   DAGSTER_HOME={home} CXM_DATA_DIR={base} "
           "python3 -m uv run dagster dev -h 127.0.0.1")
     return 0 if run.success else 1
@@ -120,6 +124,34 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from orchestration.project import parse
 
     print(f"dbt manifest: {parse()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from report.build import build_report
+
+    result = build_report(args.data_dir)
+    print(f"CX report ({len(result.figures)} charts from {paths.published_path(args.data_dir)}):"
+          f" {result.path}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from cxm_cli import docs
+
+    folder = docs.generate(args.data_dir)
+    print(f"dbt docs site: {folder}")
+    if args.no_serve:
+        return 0
+    httpd = docs.server(folder, args.port)
+    print(f"serving on http://{docs.HOST}:{httpd.server_address[1]}/ (Ctrl-C stops)",
+          flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
     return 0
 
 
@@ -225,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--job", default="nightly", choices=["nightly", "web_incremental", "ingest"])
     wait_arg(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="build the CX report (HTML charts) from published.duckdb")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("docs", help="dbt docs generate, then serve the site on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--no-serve", action="store_true", help="only generate the site")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("parse", help="dbt parse: write the manifest the Dagster assets load")
     p.set_defaults(func=cmd_parse)

@@ -83,6 +83,12 @@ MARTS: dict[str, Mart] = {
         between("latest_nps_score", 0, 10), between("open_ticket_count", 0),
         rate("p_alive"), between("expected_purchases_12m", 0), between("predicted_clv", 0),
         between("historical_clv", 0)]),
+    # the activation mart (masking: publish refuses clear emails; consent: a dbt test)
+    "customer.marketing_audience": Mart(("customer_id",), [
+        *not_null("email_hash", "email", "order_count"),
+        gxe.ExpectColumnValueLengthsToEqual(column="email_hash", value=64),
+        rate("email_open_rate"), rate("email_click_rate"), rate("p_alive"),
+        between("predicted_clv", 0)]),
     # journey (issue 5): key integrity and metric ranges; attribution is checked per
     # conversion and model (credits sum to 1, each in [0, 1], no touch credited twice)
     "journey.journey_steps": Mart(("touchpoint_id",), [

@@ -4,7 +4,8 @@ every dbt model to the published marts.
     dlt sources (orchestration/raw_assets.py)   raw tables, keyed like the dbt sources
       → dbt models (orchestration/dbt_models.py)      `dbt build`; dbt tests = asset checks
       → published (orchestration/publish.py)   atomic copy of the public marts for BI
-      → exposures                              BI dashboards from dbt's exposures
+      → exposures                              BI dashboards from dbt's exposures; the
+                                               `cx_report` one is built (report/)
 
 Jobs run in one process (in-process executor): DuckDB allows one writer per file, and every
 writing step also sits in the `duckdb_writer` pool for runs that overlap (see README).
@@ -37,6 +38,7 @@ from orchestration.gx_checks import gx_checks, gx_mart_checks
 from orchestration.project import dbt_cli
 from orchestration.publish import publish
 from orchestration.raw_assets import build_ingestion_assets, raw_tables
+from orchestration.report_asset import split_report
 
 PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
@@ -122,7 +124,8 @@ expectation_checks = [gx_checks(source, tables) for source, tables in raw_tables
 _mart_relations = mart_relations(PUBLIC_SCHEMAS)
 if _mart_relations:
     expectation_checks.append(gx_mart_checks(_mart_relations))
-exposures = exposure_specs()
+# the `cx_report` exposure is materialised (the HTML report); the others are external
+report, exposures = split_report(exposure_specs())
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", category=dg.SupersessionWarning)
     _freshness_sensor = dg.build_sensor_for_freshness_checks(
@@ -131,13 +134,14 @@ with warnings.catch_warnings():
 
 _raw_keys = [k for a in ingestion_assets for k in a.keys]
 _web_keys = [t.key for t in raw_tables().get("web", [])]
-_all_keys = [*_raw_keys, *dbt_models.keys, published.key]
+_all_keys = [*_raw_keys, *dbt_models.keys, published.key, *(report.keys if report else [])]
 _profile_keys = [k for k in dbt_models.keys
                  if k.path[-1] in ("customer_360", "int_identity__customer_id_history")]
 jobs = build_jobs(_all_keys, _web_keys, _raw_keys, _profile_keys, published.key)
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets, dbt_models, published, *exposures],
+    assets=[*ingestion_assets, dbt_models, published, *([report] if report else []),
+            *exposures],
     asset_checks=[*freshness_checks, *expectation_checks],
     jobs=list(jobs.values()),
     schedules=[nightly_schedule(jobs["nightly"])],

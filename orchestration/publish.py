@@ -55,7 +55,7 @@ class PublishReport:
         return sum(len(t) for t in self.schemas.values())
 
 
-def _pii_kind(column: str) -> str | None:
+def pii_kind(column: str) -> str | None:
     m = _PII_COLUMN.search(column.lower())
     if not m:
         return None
@@ -77,7 +77,7 @@ def clear_pii(con: duckdb.DuckDBPyConnection, catalog: str,
         "where table_catalog = ? and table_schema in (select unnest(?)) "
         "and data_type in ('VARCHAR', 'TEXT')", [catalog, list(schemas)]).fetchall()
     for schema, table, column in cols:
-        kind = _pii_kind(column)
+        kind = pii_kind(column)
         if kind is None:
             continue
         n = con.execute(

@@ -49,7 +49,8 @@ class RunSummary:
                  f"  raw tables ({len(raw)}):"]
         for key in sorted(raw):
             lines.append(f"    {key:<40}{self.raw_rows[key]:>12,} rows")
-        models = [k for k in self.materialized if k not in self.raw_rows and k != "published"]
+        models = [k for k in self.materialized if k not in self.raw_rows
+                  and k != "published" and not k.startswith("exposures/")]
         marts = self.marts()
         lines.append(f"  dbt models built: {len(models)}; public marts: "
                      f"{', '.join(marts) if marts else 'none yet'}")

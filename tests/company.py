@@ -7,8 +7,11 @@ generate (XS, fixed seed) -> stand-in APIs on 127.0.0.1 + event files -> the fou
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from cxm_cli.main import demo_settings
 from ingestion.demo.generator import generate
@@ -34,6 +37,21 @@ class Company:
 
     def query(self, sql: str) -> list[tuple]:
         return query(self.base, sql)
+
+    def person_of_identifier(self) -> dict[tuple[str, str], int]:
+        """(identifier type, value) -> the true person behind it (generator ground truth)."""
+        rows = pq.read_table(self.truth_dir / "identifiers.parquet").to_pylist()
+        return {(r["identifier_type"], r["identifier_value"]): r["person_id"] for r in rows}
+
+    def person_of_customer(self) -> dict[str, int]:
+        """customer_id -> the true person most of its identifiers belong to."""
+        person = self.person_of_identifier()
+        votes: dict[str, Counter] = defaultdict(Counter)
+        for t, v, c in self.query("select identifier_type, identifier_value, customer_id "
+                                  "from intermediate.int_identity__identifiers"):
+            if (t, v) in person:
+                votes[c][person[(t, v)]] += 1
+        return {c: v.most_common(1)[0][0] for c, v in votes.items()}
 
 
 def build_company(base: Path, target: Path, scale: str = SCALE, seed: int = SEED) -> Company:

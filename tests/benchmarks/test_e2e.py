@@ -22,7 +22,8 @@ def test_job_is_split_into_stages_and_overhead():
     m = Measured(100.0, 900.0, {
         "seconds": 90.0, "load_seconds": 7.5,
         "steps": {"dlt_crm": 5.0, "dlt_web": 20.0, "dbt_models": 40.0, "gx_raw_web": 3.0,
-                  "freshness_check_abc": 1.0, "gx_public_marts": 6.0, "published": 2.0},
+                  "freshness_check_abc": 1.0, "gx_public_marts": 6.0, "published": 2.0,
+                  "cx_report": 4.0},
         "raw_rows": {"crm/contacts": 10, "crm/orders": 5, "web/events": 1000}})
     run = ScaleRun("S")
     job_stages(run, m)
@@ -31,7 +32,8 @@ def test_job_is_split_into_stages_and_overhead():
     assert run.seconds("dbt build") == 40.0
     assert run.seconds("checks (GX, freshness)") == 10.0
     assert run.seconds("publish") == 2.0
-    assert math.isclose(run.seconds("orchestration overhead"), 90.0 - 77.0)
+    assert run.seconds("CX report") == 4.0
+    assert math.isclose(run.seconds("orchestration overhead"), 90.0 - 81.0)
     assert run.seconds("definitions load (imports, manifest)") == 7.5
 
 

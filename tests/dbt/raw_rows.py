@@ -187,7 +187,8 @@ MARKETING = {
     ],
     "survey_responses": [
         dict(response_id="s1", survey="NPS", email=" Bob@Example.com", contact_id="",
-             score=9, comment="great", trigger="post-purchase", ticket_id=None,
+             score=9, comment="great! call +49 (170) 123-4567 or bob.b@example.co.uk",
+             trigger="post-purchase", ticket_id=None,
              submitted_at=ts("2024-02-15T00:00:00")),
         dict(response_id="s2", survey="ces", email=None, contact_id="c1", score=6,
              comment=None, trigger="post_support", ticket_id=1,

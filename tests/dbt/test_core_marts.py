@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.dbt.helpers import Build, failures, query
+from tests.dbt.helpers import Build, failures, query, run_dbt
 
 pytestmark = pytest.mark.timeout(600)
 
 
-def md5(s: str) -> str:
-    return hashlib.md5(s.encode()).hexdigest()
+def sha256(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
 
 
 def rows(build: Build, sql: str) -> list[dict]:
@@ -81,18 +81,44 @@ def test_survey_categories_and_customers(built: Build):
          "is_detractor": None}]
 
 
+def test_survey_comments_are_redacted(built: Build):
+    got = query(built.data_dir, "select survey_comment from core.fct_survey_responses "
+                                "where survey_response_id = 's1'")
+    assert got == [("great! call [phone] or [email]",)]
+
+
+def test_a_trusted_target_gets_clear_values(built: Build):
+    """`CXM_PUBLISH_PII=true` (var publish_pii) switches the masked columns to clear values;
+    the hash stays. `dbt show` runs the models' SQL without replacing the built tables."""
+    shown = {}
+    for model in ("dim_customers", "fct_survey_responses"):
+        result = run_dbt(["show", "--select", model, "--limit", "100", "--output", "json",
+                          "--vars", "{publish_pii: true}"], built.data_dir, built.target)
+        assert result.success, failures(result)
+        table = result.result.results[0].agate_table
+        shown[model] = [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
+    alice = next(r for r in shown["dim_customers"]
+                 if r["customer_id"] == built.identities[("crm_contact_id", "c1")])
+    assert (alice["email_hash"], alice["email"], alice["name_masked"], alice["full_name"]) == (
+        sha256("alice@example.com"), "alice@example.com", "A. A.", "Alice A")
+    s1 = next(r for r in shown["fct_survey_responses"] if r["survey_response_id"] == "s1")
+    assert s1["survey_comment"] == "great! call +49 (170) 123-4567 or bob.b@example.co.uk"
+
+
 def test_dim_customers_masks_pii_and_reads_consent(built: Build):
     ids = built.identities
     customers = {r["customer_id"]: r for r in rows(built, "select * from core.dim_customers")}
     assert set(customers) == set(ids.values())
     alice = customers[ids[("crm_contact_id", "c1")]]
-    assert (alice["email_hash"], alice["name_masked"], alice["company_id"], alice["country"],
-            alice["lifecycle_stage"], alice["support_user_id"], alice["is_in_web"]) == (
-        md5("alice@example.com"), "A. A.", "co1", "DE", "customer", "101", True)
+    assert (alice["email_hash"], alice["email"], alice["name_masked"], alice["full_name"],
+            alice["company_id"], alice["country"], alice["lifecycle_stage"],
+            alice["support_user_id"], alice["is_in_web"]) == (
+        sha256("alice@example.com"), "a***@example.com", "A. A.", "A. A.", "co1", "DE",
+        "customer", "101", True)
     carol = customers[ids[("crm_contact_id", "c4")]]
     assert (carol["email_hash"], carol["lifecycle_stage"], carol["email_consent_status"],
-            carol["is_email_opted_out"]) == (md5("carol@example.com"), "customer", "subscribed",
-                                             False)
+            carol["is_email_opted_out"]) == (sha256("carol@example.com"), "customer",
+                                             "subscribed", False)
     junk = customers[ids[("crm_contact_id", "c3")]]  # email "NULL", CRM opt-out
     assert (junk["email_hash"], junk["name_masked"], junk["email_consent_status"],
             junk["is_email_opted_out"]) == (None, None, "no_profile", True)
@@ -102,13 +128,14 @@ def test_dim_customers_masks_pii_and_reads_consent(built: Build):
     visitor = customers[ids[("anonymous_id", "v1")]]
     assert (visitor["is_identified"], visitor["email_hash"], visitor["created_at"]) == (
         False, None, None)
-    # no raw email anywhere in the core schema
+    # no clear email anywhere in the core schema (masked ones are `x***@domain`)
     text_cols = query(built.data_dir, "select table_name, column_name from "
                                       "information_schema.columns where table_schema = 'core' "
                                       "and data_type = 'VARCHAR'")
     for table, col in text_cols:
         hits = query(built.data_dir, f'select count(*) from core."{table}" '
-                                     f"where \"{col}\" like '%@%'")
+                                     f"where \"{col}\" like '%@%' "
+                                     f"and \"{col}\" not like '_***@%'")
         assert hits == [(0,)], (table, col)
 
 

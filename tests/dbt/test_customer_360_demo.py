@@ -5,7 +5,7 @@ identifier (demo/truth/identifiers.parquet, persons.parquet)."""
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -26,15 +26,7 @@ GA4 = {
 
 @pytest.fixture(scope="module")
 def person_of_customer(company) -> dict[str, int]:
-    """customer_id -> the truth person most of its identifiers belong to."""
-    truth = pq.read_table(company.truth_dir / "identifiers.parquet").to_pylist()
-    person = {(r["identifier_type"], r["identifier_value"]): r["person_id"] for r in truth}
-    votes: dict[str, Counter] = defaultdict(Counter)
-    for t, v, c in company.query("select identifier_type, identifier_value, customer_id "
-                                 "from intermediate.int_identity__identifiers"):
-        if (t, v) in person:
-            votes[c][person[(t, v)]] += 1
-    return {c: v.most_common(1)[0][0] for c, v in votes.items()}
+    return company.person_of_customer()
 
 
 def test_build_is_green(company):

@@ -14,6 +14,7 @@ from orchestration.dbt_models import (
 )
 from orchestration.definitions import dbt_models, defs
 from orchestration.raw_assets import raw_tables
+from orchestration.report_asset import REPORT_KEY
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +112,28 @@ def test_schedule_timezone_comes_from_the_environment(monkeypatch):
 
 def test_writing_assets_share_one_duckdb_pool():
     for a in defs.assets:
-        if isinstance(a, dg.AssetsDefinition) and a.is_executable:
+        if isinstance(a, dg.AssetsDefinition) and a.is_executable \
+                and REPORT_KEY not in a.keys:
             assert a.op.pool == "duckdb_writer", a.op.name
+
+
+def test_the_cx_report_exposure_is_the_materialised_report_asset(graph):
+    node = graph.get(REPORT_KEY)
+    assert node.is_materializable and node.group_name == "exposures"
+    # lineage marts -> published -> report, from the exposure's depends_on
+    assert {dg.AssetKey("published"), dg.AssetKey(["cx", "experiment_results"]),
+            dg.AssetKey(["journey", "journey_funnel"]),
+            dg.AssetKey(["lifecycle", "cohort_retention"])} <= node.parent_keys
+    assert REPORT_KEY in defs.resolve_job_def("nightly").asset_layer.selected_asset_keys
+    # web_incremental leaves the journey and cx marts to the nightly run: so does the report
+    assert REPORT_KEY not in \
+        defs.resolve_job_def("web_incremental").asset_layer.selected_asset_keys
+    # the other exposures stay external dashboards
+    assert not graph.get(dg.AssetKey(["exposures", "cx_dashboard"])).is_materializable
+    # no reader of published.duckdb holds the writers' pool
+    report_def = next(a for a in defs.assets
+                      if isinstance(a, dg.AssetsDefinition) and REPORT_KEY in a.keys)
+    assert report_def.op.pool is None
 
 
 def test_layer_of():

@@ -33,6 +33,13 @@ def test_run_summary_renders_failures_and_publish_state():
     assert "crm/contacts" in text and "previous published.duckdb stays" in text
 
 
+def test_run_summary_counts_neither_publish_nor_the_report_as_dbt_models():
+    summary = RunSummary(True, "0123456789", raw_rows={"crm/contacts": 12},
+                         materialized=["crm/contacts", "staging/stg_crm__contacts",
+                                       "published", "exposures/cx_report"])
+    assert "dbt models built: 1;" in summary.render()
+
+
 def test_persona_summary_reads_the_published_file(tmp_path: Path):
     from cxm_cli.summary import published_personas
 
@@ -54,6 +61,21 @@ def test_the_demo_defaults_to_the_smallest_company():
     assert build_parser().parse_args(["demo"]).scale == DEMO_SCALE == "XS"
     assert build_parser().parse_args(["generate"]).scale == "S"
 
+
+def test_every_ui_command_we_print_or_document_binds_to_loopback():
+    """`dagster dev` as the README, the docs and `cxm demo` tell users to start it listens on
+    127.0.0.1 only (DESIGN.md, security)."""
+    import re
+
+    import cxm_cli.main
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))]]
+    texts.append(Path(cxm_cli.main.__file__).read_text())
+    commands = [m.group(0) for t in texts for m in re.finditer(r"dagster dev[^`\"\n]*", t)
+                if "uv run" in t[max(0, m.start() - 20):m.start()]]
+    assert len(commands) >= 3
+    assert [c for c in commands if "-h 127.0.0.1" not in c] == []
 
 def test_a_failed_step_shows_its_innermost_error():
     from dagster._utils.error import SerializableErrorInfo

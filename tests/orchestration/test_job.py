@@ -3,25 +3,39 @@ stand-ins, `nightly` executed in process on a real DuckDB file, then a planted f
 ERROR-severity dbt test that must stop publishing."""
 
 import json
+import logging
 import os
 from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from cxm_cli.main import demo_env
+from cxm_cli.main import DEMO_TOKEN, demo_env
 from ingestion import paths
 from ingestion.demo.generator import generate
 from ingestion.demo.standin import StandInServer
 from orchestration.dbt_models import PUBLIC_SCHEMAS
 from orchestration.definitions import defs
 from orchestration.project import dbt_project
+from orchestration.report_asset import REPORT_KEY
 from orchestration.run import run_job, summarize
 
 pytestmark = pytest.mark.slow
 DBT_TARGET = dbt_project().project_dir / "target"
-TOKEN = "job-token"
+TOKEN = DEMO_TOKEN
+
+
+class _Keep(logging.Handler):
+    """Every log record of the run, formatted with its arguments: what any log sink would get."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +47,18 @@ def pipeline(tmp_path_factory):
         for name, value in demo_env(server.base_url, base, TOKEN).items():
             mp.setenv(name, value)
         mp.delenv("DAGSTER_HOME", raising=False)
-        result = run_job("nightly", instance=instance)
+        mp.setenv("RUNTIME__LOG_LEVEL", "DEBUG")  # dlt logs everything it would log
+        keep, root = _Keep(), logging.getLogger()
+        level = root.level
+        root.addHandler(keep)
+        root.setLevel(logging.DEBUG)
+        try:
+            result = run_job("nightly", instance=instance)
+        finally:
+            root.removeHandler(keep)
+            root.setLevel(level)
         yield {"base": base, "result": result, "summary": summarize(result),
-               "instance": instance, "env": dict(os.environ)}
+               "instance": instance, "env": dict(os.environ), "log_lines": keep.lines}
 
 
 def _schemas(path):
@@ -137,3 +160,39 @@ def test_a_failing_blocking_check_stops_publishing(pipeline):
     # parsed no more than what changed (no full parse for a "changed" profile)
     [log] = DBT_TARGET.glob(f"dbt_models-{result.run_id[:7]}-*/dbt.log")
     assert "Unable to do partial parsing" not in log.read_text()
+
+
+def test_nightly_writes_the_cx_report(pipeline):
+    from report.build import CHARTS, report_path
+
+    path = report_path(pipeline["base"])
+    text = path.read_text()
+    assert all(f'id="chart-{c.id}"' in text for c in CHARTS)
+    (mat,) = [e.materialization for e in pipeline["result"].get_asset_materialization_events()
+              if e.asset_key == REPORT_KEY]
+    assert mat.metadata["path"].value == str(path)
+    assert mat.metadata["rows_read"].value["funnel"] > 0
+
+
+def _files(*roots: Path):
+    for root in roots:
+        yield from (p for p in root.rglob("*") if p.is_file())
+
+
+def test_the_token_is_never_logged_or_stored(pipeline):
+    """The connectors' token (the demo's, from the environment like a deployment's) appears
+    in no log record (Python logging at DEBUG, dlt at DEBUG), no Dagster event, no dbt log
+    and no file the run left in the data dir, the Dagster instance or dbt's target."""
+    assert pipeline["env"]["SOURCES__CRM__ACCESS_TOKEN"] == TOKEN  # the run did use it
+    lines = pipeline["log_lines"]
+    assert len(lines) > 100
+    assert [line for line in lines if TOKEN in line] == []
+    instance, run_id = pipeline["instance"], pipeline["result"].run_id
+    events = [str(e) for e in instance.all_logs(run_id)]
+    assert len(events) > 100 and [e for e in events if TOKEN in e] == []
+    run_target = next(DBT_TARGET.glob(f"dbt_models-{run_id[:7]}-*"))
+    roots = (pipeline["base"], Path(instance.root_directory), run_target)
+    token = TOKEN.encode()
+    scanned = list(_files(*roots))
+    assert len(scanned) > 20
+    assert [str(p) for p in scanned if token in p.read_bytes()] == []

@@ -1,7 +1,8 @@
 {#-
   One row per resolved person (int_identity__customers), with the best CRM contact,
-  marketing profile and support end-user attached. No raw PII: the email is an md5 hash of
-  the normalised address, the name is masked to initials.
+  marketing profile and support end-user attached. No PII in clear text by default: the
+  email is a SHA-256 hash of the normalised address and masked, the name masked to initials
+  (clear values only on a trusted target, macros/privacy.sql).
   "Best" record per customer:
   - CRM contact: not archived first, then the latest updated, then the earliest created, id;
   - marketing profile: the latest consent change, then the latest updated, id;
@@ -165,14 +166,11 @@ final as (
         marketing_profile_id,
         anchor_identifier_type,
 
-        ---------- profile (no raw PII)
-        case when email is not null then {{ dbt.hash('email') }} end as email_hash,
-        nullif(
-            trim(
-                coalesce(upper(left(first_name, 1)) || '. ', '')
-                || coalesce(upper(left(last_name, 1)) || '.', '')
-            ),
-            '') as name_masked,
+        ---------- profile (no PII in clear text unless the target is trusted: macros/privacy.sql)
+        {{ hash_email('email') }} as email_hash,
+        {{ mask_email('email') }} as email,
+        {{ initials('first_name', 'last_name') }} as name_masked,
+        {{ mask_name('first_name', 'last_name') }} as full_name,
         country,
         time_zone,
         lifecycle_stage,

@@ -71,7 +71,7 @@ final as (
         case when survey_type = 'nps' then score <= 6 end as is_detractor,
         case when survey_type = 'csat' then score >= 4 end as is_csat_satisfied,
         case when survey_type = 'ces' then score >= 5 end as is_ces_easy,
-        survey_comment,
+        {{ redact_free_text('survey_comment') }} as survey_comment,
         submitted_at,
         cast(submitted_at as date) as response_date,
         ticket_id
