@@ -17,6 +17,9 @@ DEMO_MARKER = ".cxm-demo"
 DEMO_TOKEN = "demo-token"
 # the demo's default company: XS takes ~1.5 min on 2 cores, S ~2 (docs/benchmarks.md)
 DEMO_SCALE = "XS"
+# exit status when another run holds the data directory's writer lock (EX_TEMPFAIL: a
+# scheduler may simply try again later)
+BUSY_EXIT = 75
 
 
 def _stage(n: int, total: int, text: str) -> float:
@@ -155,10 +158,15 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import os
 
+    from ingestion.lock import WarehouseBusy
     from orchestration.run import run_job, summarize
 
     os.environ["CXM_DATA_DIR"] = str(paths.data_dir(args.data_dir))
-    run = summarize(run_job(args.job, log_level="INFO"))
+    try:
+        run = summarize(run_job(args.job, log_level="INFO", wait=args.wait))
+    except WarehouseBusy as exc:
+        print(f"cxm run: {exc}", file=sys.stderr)
+        return BUSY_EXIT
     print(run.render())
     return 0 if run.success else 1
 
@@ -190,10 +198,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingestion.lock import WarehouseBusy, writer_lock
     from ingestion.pipeline import SOURCES, ingest
 
     base = paths.data_dir(args.data_dir)
-    report = ingest(base, sources=args.source or SOURCES, raise_on_error=False)
+    try:
+        with writer_lock(base, wait=args.wait, what="cxm ingest"):
+            report = ingest(base, sources=args.source or SOURCES, raise_on_error=False)
+    except WarehouseBusy as exc:
+        print(f"cxm ingest: {exc}", file=sys.stderr)
+        return BUSY_EXIT
     print(report.render())
     return 0 if report.ok else 1
 
@@ -201,13 +215,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_erase(args: argparse.Namespace) -> int:
     import os
 
-    from orchestration.erase import UnknownPerson, WarehouseBusy, erase
+    from ingestion.lock import WarehouseBusy, writer_lock
+    from orchestration.erase import UnknownPerson, erase
 
     base = paths.data_dir(args.data_dir)
     os.environ["CXM_DATA_DIR"] = str(base)
     try:
-        report = erase(base, email=args.email, customer_id=args.customer_id,
-                       dry_run=args.dry_run)
+        with writer_lock(base, what="cxm erase"):  # released before the rebuild run takes it
+            report = erase(base, email=args.email, customer_id=args.customer_id,
+                           dry_run=args.dry_run)
     except (UnknownPerson, WarehouseBusy) as e:
         print(f"cxm erase: {e}", file=sys.stderr)
         return 2
@@ -248,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
                             f"M (x10), L (x100) or a factor; default {default}")
         p.add_argument("--seed", type=int, default=42, help="random seed (deterministic)")
 
+    def wait_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="when another run is writing the data dir, wait up to this long "
+                            f"for it (default 0: refuse at once, exit status {BUSY_EXIT})")
+
     p = sub.add_parser("demo", help="generate a company, serve its APIs, run the pipeline")
     scale_args(p, DEMO_SCALE)
     p.add_argument("--force", action="store_true", help="wipe a non-demo data dir")
@@ -268,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a Dagster job in this process (default: nightly)")
     p.add_argument("--job", default="nightly",
                    choices=["nightly", "web_incremental", "rebuild", "ingest"])
+    wait_arg(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="build the CX report (HTML charts) from published.duckdb")
@@ -299,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="run the dlt sources (config from .dlt/ or env vars)")
     p.add_argument("--source", action="append", choices=["crm", "support", "marketing", "web"],
                    help="only this source (repeatable)")
+    wait_arg(p)
     p.set_defaults(func=cmd_ingest)
     return parser
 

@@ -8,6 +8,7 @@ Used by the CLI, the Dagster assets and the tests alike. Each source has its own
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -153,9 +154,37 @@ def table_counts(base: str | Path | None, dataset: str) -> dict[str, int]:
                 for n in names}
 
 
+def recover(pipeline: dlt.Pipeline) -> list[str]:
+    """Clear what a killed run left in the pipeline's working folder, before a new run:
+    an abandoned extract (a `normalize/<random id>` folder dlt only removes when the extract
+    finishes) is deleted, and complete packages still pending (extracted or normalized, not
+    loaded) are loaded now. Left alone, dlt 1.31's `run` in a new process discarded a
+    pending normalized package (tests/ingestion/test_recover.py shows the case): harmless
+    for a package never started (its cursor state goes with it and the data is fetched
+    again), but a package killed mid-load would leave its loaded half behind, duplicated by
+    the next append (the web events' first load). Safe because one run writes a data dir
+    at a time (ingestion/lock.py, the `duckdb_writer` pool). Returns what was done, for the log."""
+    done = []
+    normalize = Path(pipeline.working_dir) / "normalize"
+    for folder in sorted(normalize.iterdir()) if normalize.exists() else []:
+        if folder.is_dir() and folder.name != "extracted":
+            shutil.rmtree(folder)
+            done.append(f"removed the abandoned extract {folder}")
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    pending = pipeline.list_normalized_load_packages()
+    if pending:
+        pipeline.load()
+        done.append(f"loaded {len(pending)} pending load package(s) {', '.join(pending)}")
+    for line in done:
+        log.warning("%s: %s (left by an interrupted run)", pipeline.pipeline_name, line)
+    return done
+
+
 def ingest_source(name: str, base: str | Path | None = None, **kwargs: Any) -> SourceLoad:
     """Load one source; raises the source's own error after recording nothing partial."""
     pipeline = make_pipeline(name, base)
+    recover(pipeline)
     before = table_counts(base, pipeline.dataset_name)
     started = time.perf_counter()
     if name == "web" and not kwargs.get("exports_path"):

@@ -21,6 +21,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from ingestion.common.faultpoint import fault_point
 from orchestration.project import (
     dbt_project,
     ensure_manifest,
@@ -29,6 +30,7 @@ from orchestration.project import (
 )
 
 POOL = "duckdb_writer"
+FAULT_POINT_EVENTS = 150  # `fault_point("dbt")` after this many dbt events: marts half built
 # dbt unit tests check SQL logic on fixed fixtures, not data: they run in CI and development
 # (`dbt build` in tests/company.py), not in every production run (docs/decisions.md).
 BUILD_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
@@ -94,7 +96,10 @@ def _build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         Unit tests are left to CI (BUILD_ARGS)."""
         prepare_environment()
         invocation = dbt.cli(list(BUILD_ARGS), context=context)
-        yield from invocation.stream()
+        for n, event in enumerate(invocation.stream()):
+            yield event
+            if n == FAULT_POINT_EVENTS:
+                fault_point("dbt")  # test hook (tests/faults), off by default
         keep_partial_parse(invocation.target_path)
 
     return dbt_models

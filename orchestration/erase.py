@@ -46,6 +46,7 @@ from ingestion.common.erasure import (
 )
 from ingestion.common.schema import TableSpec
 from ingestion.common.validate import QUARANTINE_TABLE
+from ingestion.lock import WarehouseBusy  # noqa: F401  (raised here, caught by the CLI)
 from ingestion.pipeline import table_specs
 from orchestration.erase_landing import (
     MIN_SUBSTRING,
@@ -66,10 +67,6 @@ HISTORY: dict[str, dict[str, str]] = {
     "crm_contacts_snapshot": {"contact_id": "crm_contact_id"},
 }
 CUSTOMER_ID_COLUMNS = ("customer_id", "current_customer_id")
-
-
-class WarehouseBusy(RuntimeError):
-    pass
 
 
 class UnknownPerson(LookupError):

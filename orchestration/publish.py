@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion import paths
+from ingestion.common.faultpoint import fault_point
 
 PUBLIC_SCHEMAS: tuple[str, ...] = ("core", "customer", "journey", "lifecycle", "cx")
 
@@ -162,6 +163,7 @@ def publish(base: str | Path | None = None, run_id: str = "manual",
         raise
     con.close()
     _fsync(tmp)
+    fault_point("publish")  # test hook (tests/faults), off by default
     os.replace(tmp, target)  # atomic on POSIX: readers see the old or the new file
     _fsync(target.parent)
     report.seconds = time.perf_counter() - started

@@ -2,9 +2,11 @@
 tests). The job is the one the schedule runs, from the same `Definitions`."""
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -34,6 +36,7 @@ class RunSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)  # "asset:check (severity)"
     failed_steps: list[str] = field(default_factory=list)
+    step_errors: dict[str, str] = field(default_factory=dict)  # step -> innermost error
     published: dict | None = None  # metadata of the `published` materialisation
 
     def marts(self) -> list[str]:
@@ -62,6 +65,8 @@ class RunSummary:
                 lines.append(f"    … and {len(items) - 8} more")
         if self.failed_steps:
             lines.append(f"  failed steps: {', '.join(self.failed_steps)}")
+            for step, error in self.step_errors.items():
+                lines.append(f"    {step}: {error}")
         if self.published:
             lines.append(f"  published: {self.published['path']} "
                          f"(schemas: {', '.join(self.published['schemas']) or 'none yet'}; "
@@ -69,6 +74,17 @@ class RunSummary:
         else:
             lines.append("  published: not updated (the previous published.duckdb stays)")
         return "\n".join(lines)
+
+
+def root_error(error: Any) -> str:
+    """First line of the innermost cause of a Dagster `SerializableErrorInfo` (dlt wraps a
+    source's own error, which names source, endpoint and status, in PipelineStepFailed)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = (error.message or "").strip().splitlines()
+    if not lines:
+        return error.cls_name or "unknown error"
+    return re.sub(r"^(?:\w+\.)+(\w+: )", r"\1", lines[0])[:300]  # ApiError, not a.b.ApiError
 
 
 def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
@@ -79,6 +95,9 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
     for event in result.all_events:
         if event.is_step_failure:
             summary.failed_steps.append(event.step_key or "?")
+            if event.step_failure_data.error is not None:
+                summary.step_errors[event.step_key or "?"] = root_error(
+                    event.step_failure_data.error)
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             mat = event.step_materialization_data.materialization
             key = mat.asset_key.to_user_string()
@@ -100,21 +119,27 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
 
 
 def run_job(job_name: str = "nightly", instance: dg.DagsterInstance | None = None,
-            log_level: str = "DEBUG") -> dg.ExecuteInProcessResult:
+            log_level: str = "DEBUG", wait: float = 0.0) -> dg.ExecuteInProcessResult:
     """Execute `job_name` of the code location in this process (raise_on_error=False: the
     result tells what failed; the previous published.duckdb stays when a step failed).
     Without `instance`, the run is recorded in `dagster_home()`, its event writes without
-    the per-event fsyncs (orchestration/sqlite_instance.py)."""
+    the per-event fsyncs (orchestration/sqlite_instance.py).
+
+    The run holds the data directory's writer lock (ingestion/lock.py): while another
+    process writes it, this one waits up to `wait` seconds, then raises `WarehouseBusy`."""
+    from ingestion.lock import writer_lock
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    if instance is None:
-        from orchestration.sqlite_instance import sqlite_event_writes
+    with writer_lock(wait=wait, what=f"job {job_name}"):
+        if instance is None:
+            from orchestration.sqlite_instance import sqlite_event_writes
 
-        home = dagster_home()
-        with sqlite_event_writes(home), dg.DagsterInstance.from_config(str(home)) as persistent:
-            return job.execute_in_process(instance=persistent, raise_on_error=False,
-                                          run_config=run_config)
-    return job.execute_in_process(instance=instance, raise_on_error=False,
-                                  run_config=run_config)
+            home = dagster_home()
+            with sqlite_event_writes(home), \
+                    dg.DagsterInstance.from_config(str(home)) as persistent:
+                return job.execute_in_process(instance=persistent, raise_on_error=False,
+                                              run_config=run_config)
+        return job.execute_in_process(instance=instance, raise_on_error=False,
+                                      run_config=run_config)

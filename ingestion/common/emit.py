@@ -14,6 +14,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.common.erasure import drop_erased
+from ingestion.common.faultpoint import fault_point
 from ingestion.common.schema import TableSpec
 from ingestion.common.validate import QUARANTINE_TABLE, Validated, validate
 
@@ -39,6 +40,7 @@ def emit(v: Validated, spec: TableSpec, write_disposition: str = "merge") -> Ite
     if v.good.num_rows:
         yield dlt.mark.with_hints(v.good, table_hints(spec, write_disposition),
                                   create_table_variant=True)
+        fault_point(f"ingest:{spec.name}")  # test hook, off by default
     if v.quarantine.num_rows:
         yield dlt.mark.with_hints(
             v.quarantine,

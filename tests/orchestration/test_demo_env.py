@@ -76,3 +76,22 @@ def test_every_ui_command_we_print_or_document_binds_to_loopback():
                 if "uv run" in t[max(0, m.start() - 20):m.start()]]
     assert len(commands) >= 3
     assert [c for c in commands if "-h 127.0.0.1" not in c] == []
+
+def test_a_failed_step_shows_its_innermost_error():
+    from dagster._utils.error import SerializableErrorInfo
+
+    from orchestration.run import root_error
+
+    inner = SerializableErrorInfo(
+        "ingestion.common.http.ApiError: crm: POST /crm/v3/objects/contacts/search failed "
+        "with status 503 after retries ran out: {...}\n", [], "ApiError")
+    outer = SerializableErrorInfo("dlt.pipeline.exceptions.PipelineStepFailed: Pipeline "
+                                  "execution failed at stage extract\n", [],
+                                  "PipelineStepFailed", cause=inner)
+    assert root_error(outer) == ("ApiError: crm: POST /crm/v3/objects/contacts/search failed "
+                                 "with status 503 after retries ran out: {...}")
+    assert root_error(SerializableErrorInfo("", [], "KeyError")) == "KeyError"
+    summary = RunSummary(False, "0123456789", failed_steps=["dlt_crm"],
+                         step_errors={"dlt_crm": root_error(outer)})
+    assert "    dlt_crm: ApiError: crm: POST /crm/v3/objects/contacts/search failed with " \
+        "status 503" in summary.render()
