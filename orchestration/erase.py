@@ -46,7 +46,7 @@ from ingestion.common.erasure import (
 )
 from ingestion.common.schema import TableSpec
 from ingestion.common.validate import QUARANTINE_TABLE
-from ingestion.lock import WarehouseBusy  # noqa: F401  (raised here, caught by the CLI)
+from ingestion.lock import WarehouseBusy
 from ingestion.pipeline import table_specs
 from orchestration.erase_landing import (
     MIN_SUBSTRING,

@@ -123,8 +123,7 @@ def erase_csv_file(path: Path, spec: TableSpec, values: Mapping[str, set[str]],
         return 0
     rows = list(csv.DictReader(io.StringIO(text)))
     fieldnames = list(rows[0].keys()) if rows else []
-    paths = {c: t for c, t in spec.identifiers.items()}
-    kept = [r for r in rows if not record_matches(r, paths, values)]
+    kept = [r for r in rows if not record_matches(r, spec.identifiers, values)]
     removed = len(rows) - len(kept)
     if removed and not dry_run:
         out = io.StringIO()

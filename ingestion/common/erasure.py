@@ -219,7 +219,7 @@ class Register:
 
     def filter(self, v: Validated, spec: TableSpec) -> Validated:
         """`v` without the rows (good or quarantined) of erased people; counts them."""
-        good, quarantine, n = v.good, v.quarantine, 0
+        good, quarantine = v.good, v.quarantine
         cols = spec_columns(spec, good.schema.names)
         if good.num_rows and cols:
             hit = self.mask(good, cols)
