@@ -12,10 +12,12 @@ import json
 import logging
 import os
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import dlt
@@ -137,6 +139,30 @@ def file_listing(bucket_url: str, file_glob: str, name: str,
         incremental=dlt.sources.incremental("modification_date"),
         **kwargs,
     ).with_name(name)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def prefetched(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """`fn(item)` for each item in order, the next item's computed in one worker thread while
+    the caller works on the current result: DuckDB's parse of the next batch of files
+    overlaps the caller's dedupe and dlt's Parquet write of this one (both release the GIL
+    for most of their work). At most two results are held at once. When the caller stops
+    early, the pending call is cancelled or waited for before this returns, so the caller
+    may then close what `fn` uses."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="prefetch")
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > 1:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def batches(files: Sequence[FileItemDict], max_bytes: int,
