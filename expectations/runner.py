@@ -17,7 +17,7 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 
-from expectations.suites import gx_context, raw_suite, suite_columns
+from expectations.suites import expectation_columns, gx_context, raw_suite, suite_columns
 from ingestion import paths
 from ingestion.common.validate import QUARANTINE_TABLE
 
@@ -105,7 +105,9 @@ def validate_raw_table(source: str, table: str, previous_rows: int | None = None
         read = [c for c in suite_columns(suite) if c in columns] or columns[:1]
         select = ", ".join(f'"{c}"' for c in read)
         query = f'select {select} from {dataset}."{table}"{where}'
-        latest = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
+        # the latest load is part of the table: count it only when the table is large
+        latest = total if total <= CHUNK_ROWS else \
+            con.execute(f"select count(*) from ({query})").fetchall()[0][0]
         parts = -(-latest // CHUNK_ROWS)
         key = [c for c in _unique_columns(suite) if c in read]
         if parts <= 1 or not key:
@@ -128,11 +130,8 @@ _UNIQUE = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_u
 
 
 def _unique_columns(suite: gx.ExpectationSuite) -> list[str]:
-    for e in suite.expectations:
-        if e.expectation_type in _UNIQUE:
-            return [getattr(e, "column", None)] if getattr(e, "column", None) \
-                else list(getattr(e, "column_list", None) or [])
-    return []
+    return next((expectation_columns(e) for e in suite.expectations
+                 if e.expectation_type in _UNIQUE), [])
 
 
 def merge_validations(parts: list[Validation]) -> Validation:
@@ -160,14 +159,24 @@ def merge_validations(parts: list[Validation]) -> Validation:
             mostly = r["kwargs"].get("mostly")
             if mostly is not None:  # a share: judged on the whole load, not per part
                 success = share <= 1 - mostly
-        out.results.append({**r, "success": success, "result": detail})
-        if not success:
-            column = r["kwargs"].get("column") or r["kwargs"].get("column_list") or ""
-            out.failures.append(f"{r['expectation']}({column}): {detail}")
+        _record(out, r["expectation"], r["kwargs"], success, detail)
+    out.statistics["parts"] = len(parts)
+    return _finished(out)
+
+
+def _record(out: Validation, expectation: str, kwargs: dict[str, Any], success: bool,
+            detail: dict[str, Any]) -> None:
+    out.results.append({"expectation": expectation, "kwargs": kwargs, "success": success,
+                        "result": detail})
+    if not success:
+        column = kwargs.get("column") or kwargs.get("column_list") or ""
+        out.failures.append(f"{expectation}({column}): {detail}")
+
+
+def _finished(out: Validation) -> Validation:
     out.success = not out.failures
     out.statistics["successful_expectations"] = sum(r["success"] for r in out.results)
     out.statistics["unsuccessful_expectations"] = len(out.failures)
-    out.statistics["parts"] = len(parts)
     return out
 
 
@@ -210,15 +219,8 @@ def validate_frame(df: pd.DataFrame, suite: gx.ExpectationSuite, total: int | No
             detail = {"missing_columns": list(missing)}
         if r.exception_info and r.exception_info.get("raised_exception"):
             detail["exception"] = r.exception_info.get("exception_message")
-        out.results.append({"expectation": config.type, "kwargs": kwargs,
-                            "success": success, "result": detail})
-        if not success:
-            column = kwargs.get("column") or kwargs.get("column_list") or ""
-            out.failures.append(f"{config.type}({column}): {detail}")
-    out.success = not out.failures
-    out.statistics["successful_expectations"] = sum(r["success"] for r in out.results)
-    out.statistics["unsuccessful_expectations"] = len(out.failures)
-    return out
+        _record(out, config.type, kwargs, success, detail)
+    return _finished(out)
 
 
 def validate_mart(relation: str, base: str | Path | None = None,

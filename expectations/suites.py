@@ -101,11 +101,17 @@ def raw_suite(source: str, table: str, previous_rows: int | None = None
     return suite
 
 
+def expectation_columns(e: gx.expectations.Expectation) -> list[str]:
+    """The columns one expectation reads (`column`, or `column_list` for compound ones)."""
+    return [c for c in [getattr(e, "column", None), *(getattr(e, "column_list", None) or [])]
+            if c]
+
+
 def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
     """Columns the suite's expectations read (so only those are loaded)."""
     cols: list[str] = []
     for e in suite.expectations:
-        for c in [getattr(e, "column", None), *(getattr(e, "column_list", None) or [])]:
-            if c and c not in cols:
+        for c in expectation_columns(e):
+            if c not in cols:
                 cols.append(c)
     return cols

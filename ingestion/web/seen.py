@@ -53,12 +53,13 @@ class SeenIds:
         rows = np.flatnonzero(keep)
         hit = self._contains(h[rows])
         if hit.any():
-            again = self._seen_before(ids, rows[hit], h[rows[hit]])
-            keep[rows[hit][again]] = False
+            candidates = rows[hit]
+            keep[candidates[self._seen_before(ids, candidates, h[candidates])]] = False
             rows = np.flatnonzero(keep)
-        order = np.argsort(h[rows], kind="stable")
-        self.kept.append(_Kept(h[rows][order], ids.take(pa.array(rows[order]))))
-        self._add(h[rows])
+        kept = h[rows]
+        order = np.argsort(kept, kind="stable")
+        self.kept.append(_Kept(kept[order], ids.take(pa.array(rows[order]))))
+        self._add(kept)
         self.count += len(rows)
         return good if len(rows) == n else good.filter(pa.array(keep))
 
