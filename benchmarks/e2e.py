@@ -9,15 +9,21 @@ company one day later + 1% new web events, the job again).
 Every stage is its own process (benchmarks.measure: wall seconds, peak RSS of the process
 tree). Per-step seconds inside the job come from the run's event log; "orchestration" is the
 job's wall time minus its steps. Writes benchmarks/out/e2e.md and e2e.png; --write-docs
-also replaces the generated section of docs/benchmarks.md.
+also replaces the generated section of docs/benchmarks.md. Each stage is logged to stderr as
+it ends and each finished scale saved as out/scale_<scale>.json; `--include` adds saved
+scales to the report (a long L run measured apart from XS-M, or re-rendering without
+re-running).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 import shutil
 import statistics
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +52,18 @@ class ScaleRun:
             ) -> None:
         sec, rss = (m.seconds, m.peak_rss_mb) if isinstance(m, Measured) else m
         self.stages[name] = (sec, rss, rows)
+        print(f"[{self.scale}] {name}: {sec:.1f} s, {rss:,.0f} MB, rows {rows}",
+              file=sys.stderr, flush=True)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dataclasses.asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> ScaleRun:
+        data = json.loads(path.read_text())
+        data["stages"] = {k: tuple(v) for k, v in data["stages"].items()}
+        return cls(**data)
 
     def seconds(self, name: str) -> float | None:
         return self.stages[name][0] if name in self.stages else None
@@ -235,14 +253,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-root", type=Path, default=Path("/tmp/cxm-bench"))
     p.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     p.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    p.add_argument("--include", type=Path, nargs="*", default=[],
+                   help="scale_<scale>.json files of earlier runs to add to the report")
     p.add_argument("--write-docs", action="store_true",
                    help="replace the generated section of docs/benchmarks.md")
     args = p.parse_args(argv)
-    runs = []
+    runs = [ScaleRun.load(f) for f in args.include]
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
         runs.append(bench_scale(scale, args.data_root / f"scale_{scale}", args.repeats,
                                 not args.no_pandas))
+        runs[-1].save(args.out / f"scale_{scale}.json")
         print("\n".join(table(runs[-1:])), flush=True)
+    runs.sort(key=lambda r: r.web_events)
     png = args.out / "e2e.png"
     plot(runs, png)
     text = report(runs, "benchmarks_e2e.png" if args.write_docs else png.name)

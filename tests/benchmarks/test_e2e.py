@@ -4,10 +4,19 @@ and the generated section of docs/benchmarks.md."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
-from benchmarks.e2e import MARK_END, MARK_START, ScaleRun, job_stages, slope, write_docs
+from benchmarks.e2e import (
+    MARK_END,
+    MARK_START,
+    ScaleRun,
+    job_stages,
+    main,
+    slope,
+    write_docs,
+)
 from benchmarks.measure import Measured
 
 
@@ -35,6 +44,30 @@ def test_job_is_split_into_stages_and_overhead():
     assert run.seconds("CX report") == 4.0
     assert math.isclose(run.seconds("orchestration overhead"), 90.0 - 81.0)
     assert run.seconds("definitions load (imports, manifest)") == 7.5
+
+
+def test_saved_scale_comes_back_equal_and_runs_report_in_size_order(tmp_path):
+    run = ScaleRun("L", web_events=97_000_000, rows=106_000_000, job_seconds=[1500.0],
+                   notes=["pandas baseline skipped"], size_mb={"warehouse.duckdb": 9000.0})
+    run.add("generate", (369.0, 15_000.0), 106_000_000)
+    run.add("dbt build", (600.0, 12_000.0))
+    run.save(tmp_path / "scale_L.json")
+    back = ScaleRun.load(tmp_path / "scale_L.json")
+    assert back == run
+    assert back.seconds("dbt build") == 600.0 and back.stages["generate"][2] == 106_000_000
+    small = ScaleRun("M", web_events=9_600_000)
+    small.add("dbt build", (60.0, 1500.0))
+    assert main(["--scales", "", "--out", str(tmp_path / "out"), "--include",
+                 str(tmp_path / "scale_L.json"), str(_saved(small, tmp_path))]) == 0
+    report = (tmp_path / "out" / "e2e.md").read_text()
+    assert report.index("| M | 9,600,000") < report.index("| L | 97,000,000")
+    assert "dbt build 1.00" in report  # log-log slope: 60 s -> 600 s over 10.1x the events
+
+
+def _saved(run: ScaleRun, tmp_path: Path) -> Path:
+    path = tmp_path / f"scale_{run.scale}.json"
+    run.save(path)
+    return path
 
 
 def test_docs_section_is_replaced_not_duplicated(tmp_path):
