@@ -26,7 +26,7 @@ from pathlib import Path
 import dlt
 import duckdb
 
-from ingestion.common.files import sql_list
+from ingestion.common.duck import sql_list
 from ingestion.common.settings import configure_dlt
 
 

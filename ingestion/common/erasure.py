@@ -32,8 +32,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion import paths
+from ingestion.common.duck import quote_ident as _q
+from ingestion.common.duck import thread_connection
 from ingestion.common.schema import TableSpec
-from ingestion.common.validate import Validated, _con
+from ingestion.common.validate import Validated
 
 KEY_ENV = "CXM_ERASURE_KEY"
 # identifier types of the identity graph (dbt macro identifier_types()) ...
@@ -136,10 +138,6 @@ def raw_record_columns(spec: TableSpec) -> dict[str, str]:
             for c, t in spec.identifiers.items()}
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 # -- the register -----------------------------------------------------------------------------
 
 @dataclass
@@ -205,7 +203,7 @@ class Register:
 
     def mask(self, batch: pa.Table, columns: Mapping[str, str]) -> pa.Array:
         """True for the rows of `batch` whose `columns` match an erased hash."""
-        con = _con()
+        con = thread_connection()
         numbered = batch.append_column("__row", pa.array(np.arange(batch.num_rows)))
         con.register("__erase_batch", numbered)
         con.register(ERASED_TABLE, self.table())

@@ -21,12 +21,12 @@ import fsspec
 import pyarrow as pa
 from fsspec import AbstractFileSystem
 
+from ingestion.common.duck import sql_list
 from ingestion.common.files import (
     CSV_OPTIONS,
     duckdb_connection,
     is_local,
     local_path,
-    sql_list,
 )
 
 log = logging.getLogger(__name__)

@@ -30,6 +30,7 @@ from dlt.sources import DltResource
 from dlt.sources.filesystem import filesystem
 from fsspec import AbstractFileSystem
 
+from ingestion.common import duck
 from ingestion.common.schema import TableSpec
 from ingestion.common.validate import QUARANTINE_SCHEMA, Validated, validate
 
@@ -85,9 +86,7 @@ def join_url(base: str, *parts: str) -> str:
 
 def duckdb_connection(fs: AbstractFileSystem | None = None) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB connection in UTC; `fs` (non-local fsspec) is registered."""
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'").fetchall()
-    con.execute("set enable_progress_bar = false").fetchall()
+    con = duck.duckdb_connection()
     register_fs(con, fs)
     return con
 
@@ -115,10 +114,6 @@ def duckdb_path(item: FileItemDict) -> str:
 def duckdb_safe(path: str) -> bool:
     """DuckDB would glob-expand a path with `*?[` in it; such files take the Python path."""
     return not (_GLOB_CHARS & set(path))
-
-
-def sql_list(values: Iterable[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
 def file_listing(bucket_url: str, file_glob: str, name: str,

@@ -43,11 +43,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dlt
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.json import json
 
+from ingestion.common.duck import thread_connection
 from ingestion.common.emit import validated
 from ingestion.common.schema import TableSpec
 
@@ -99,22 +99,6 @@ def iso_z(dt: datetime, precision: str = "s") -> str:
 def cursor_incremental(cursor: str, initial_value: Any = None) -> dlt.sources.incremental:
     """The incremental a resource declares for `cursor` (start: `initial_value`, else 1970)."""
     return dlt.sources.incremental(cursor, initial_value=to_datetime(initial_value))
-
-
-_local = threading.local()
-
-
-def _con() -> duckdb.DuckDBPyConnection:
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = duckdb.connect()
-        con.execute("set TimeZone = 'UTC'").fetchall()
-        _local.con = con
-    return con
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def key_strings(batch: pa.Table, key: tuple[str, ...]) -> pa.Array:
@@ -286,7 +270,7 @@ def typed_timestamps(col: pa.ChunkedArray | pa.Array) -> pa.Array:
         col = col.combine_chunks()
     if pa.types.is_timestamp(col.type):
         return pc.cast(col, pa.timestamp("us", tz="UTC"))
-    con = _con()
+    con = thread_connection()
     con.register("__cur", pa.table({"c": col}))
     try:
         if pa.types.is_integer(col.type):
@@ -480,7 +464,7 @@ def as_text(col: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _duck_json(col: pa.Array) -> pa.Array:
-    con = _con()
+    con = thread_connection()
     con.register("__j", pa.table({"c": col}))
     try:
         out = con.sql("select cast(to_json(c) as varchar) as c from __j").to_arrow_table()

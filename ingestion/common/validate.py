@@ -9,7 +9,6 @@ pass through unchanged, so new vendor fields flow into the raw tables (schema ev
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +16,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.common.duck import quote_ident as _q
+from ingestion.common.duck import quote_literal as _lit
+from ingestion.common.duck import thread_connection
 from ingestion.common.schema import TYPES, TableSpec
 
 QUARANTINE_TABLE = "_quarantine"
@@ -30,22 +32,6 @@ QUARANTINE_SCHEMA = pa.schema([
     ("origin", pa.string()),
     ("quarantined_at", pa.timestamp("us", tz="UTC")),
 ])
-
-_local = threading.local()
-
-
-def _con() -> duckdb.DuckDBPyConnection:
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = duckdb.connect()
-        con.execute("set TimeZone = 'UTC'").fetchall()
-        _local.con = con
-    return con
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 @dataclass
 class Validated:
@@ -81,7 +67,7 @@ def validate(batch: pa.Table, spec: TableSpec, source: str, origin: str = "") ->
     a quarantined row can be traced back."""
     if batch.num_rows == 0:
         return Validated(_empty_good(spec, batch), QUARANTINE_SCHEMA.empty_table())
-    return split_checked(check_table(_con(), batch, spec), spec, source, origin=origin)
+    return split_checked(check_table(thread_connection(), batch, spec), spec, source, origin=origin)
 
 
 def check_table(con: duckdb.DuckDBPyConnection, table: pa.Table, spec: TableSpec) -> pa.Table:
@@ -176,10 +162,6 @@ def _field_message(error: str) -> tuple[str, str]:
     """'field|message' -> (field, message), as SQL's split_part(e, '|', 1 and 2) did."""
     parts = error.split("|")
     return parts[0], parts[1] if len(parts) > 1 else ""
-
-
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _conform(table: pa.Table, spec: TableSpec, extra: list[str]) -> pa.Table:

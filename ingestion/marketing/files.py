@@ -25,6 +25,7 @@ import pyarrow as pa
 from dlt.common.storages.fsspec_filesystem import FileItemDict
 from dlt.sources import DltResource
 
+from ingestion.common.duck import sql_list
 from ingestion.common.emit import emit
 from ingestion.common.files import (
     CSV_OPTIONS,
@@ -37,7 +38,6 @@ from ingestion.common.files import (
     normalize_url,
     read_files,
     register_fs,
-    sql_list,
     validate_with_origin,
 )
 from ingestion.common.schema import TableSpec

@@ -69,6 +69,8 @@ from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.common.storages.fsspec_filesystem import FileItemDict
 from dlt.sources import DltResource
 
+from ingestion.common.duck import quote_ident as _q
+from ingestion.common.duck import sql_list
 from ingestion.common.emit import emit
 from ingestion.common.exports import read_export
 from ingestion.common.files import (
@@ -84,7 +86,6 @@ from ingestion.common.files import (
     read_files,
     register_fs,
     split_on,
-    sql_list,
 )
 from ingestion.common.validate import (
     QUARANTINE_SCHEMA,
@@ -175,10 +176,6 @@ def _json_columns() -> tuple[str, str, str]:
 
     columns = "{" + ", ".join(f"'{k}': '{duck_type(v)}'" for k, v in tree.items()) + "}"
     return columns, ", ".join(select), sql_list(prop_paths)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 _JSON_COLUMNS, _JSON_SELECT, _PROP_PATHS = _json_columns()

@@ -13,7 +13,7 @@ from ingestion.common.incremental import iso_z
 from ingestion.crm import crm_source
 from ingestion.demo.exports import write_exports
 from ingestion.demo.standin import StandInServer
-from tests.demo.conftest import TINY_FAULTS, TOKEN, h, make_tiny_store, tiny_table
+from tests.demo.conftest import TINY_FAULTS, TOKEN, h, tiny_table
 from tests.ingestion.test_http import (  # noqa: F401 - fast_backoff is an autouse fixture
     cause,
     counts,
@@ -26,17 +26,6 @@ from tests.ingestion.test_http import (  # noqa: F401 - fast_backoff is an autou
 )
 
 OBJECTS = ("contacts", "companies", "deals", "orders", "line_items", "products")
-
-
-@pytest.fixture
-def data(tmp_path):
-    return make_tiny_store(tmp_path / "data")
-
-
-@pytest.fixture
-def server(data):
-    with StandInServer(data, token=TOKEN) as srv:
-        yield srv
 
 
 def source(server, **kw):

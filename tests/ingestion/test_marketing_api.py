@@ -7,10 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingestion.demo.exports import write_exports
-from ingestion.demo.standin import StandInServer
 from ingestion.marketing import marketing_source
 from ingestion.marketing.api import RESOURCES
-from tests.demo.conftest import TINY_FAULTS, TOKEN, h, make_tiny_store
+from tests.demo.conftest import TINY_FAULTS, TOKEN, h
 from tests.ingestion.test_http import (  # noqa: F401 - fast_backoff is an autouse fixture
     counts,
     fast_backoff,
@@ -20,17 +19,6 @@ from tests.ingestion.test_http import (  # noqa: F401 - fast_backoff is an autou
     rows_of_load,
     store_counts,
 )
-
-
-@pytest.fixture
-def data(tmp_path):
-    return make_tiny_store(tmp_path / "data")
-
-
-@pytest.fixture
-def server(data):
-    with StandInServer(data, token=TOKEN) as srv:
-        yield srv
 
 
 def source(tmp_path, **kw):

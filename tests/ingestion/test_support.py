@@ -9,9 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingestion.demo.exports import write_exports
-from ingestion.demo.standin import StandInServer
 from ingestion.support import support_source
-from tests.demo.conftest import TINY_FAULTS, TOKEN, h, make_tiny_store
+from tests.demo.conftest import TINY_FAULTS, TOKEN, h
 from tests.ingestion.test_http import (  # noqa: F401 - fast_backoff is an autouse fixture
     counts,
     fast_backoff,
@@ -26,17 +25,6 @@ PATHS = {"tickets": "/api/v2/incremental/tickets/cursor.json",
          "users": "/api/v2/incremental/users/cursor.json",
          "ticket_events": "/api/v2/incremental/ticket_events.json",
          "satisfaction_ratings": "/api/v2/satisfaction_ratings"}
-
-
-@pytest.fixture
-def data(tmp_path):
-    return make_tiny_store(tmp_path / "data")
-
-
-@pytest.fixture
-def server(data):
-    with StandInServer(data, token=TOKEN) as srv:
-        yield srv
 
 
 def expected(data) -> dict[str, int]:
