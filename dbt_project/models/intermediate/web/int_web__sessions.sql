@@ -4,6 +4,7 @@
         unique_key='device_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ web_session_remaining_chunks() }}",
     )
 }}
 {#-
@@ -18,15 +19,19 @@
   Sessions of a touched device before the safe point are carried over unchanged; the
   device's rows are replaced (delete+insert on device_key). A late event that falls into,
   before or between stored sessions (merging them) gives exactly what a full refresh gives.
+
+  Full refresh of a large table (more than var('sessions_chunk_events') raw events): in parts
+  of the devices, so the sorts fit in memory (macros/web_session_chunks.sql).
 -#}
 {%- set timeout_seconds = (var('session_timeout_minutes') | int) * 60 -%}
 {%- set order_names = order_event_names() -%}
 
 with
 
--- full refresh: not materialised, each use reads only the columns it needs from the view;
--- incremental: read once, as before (touched devices and their events come from it)
-events as {% if not is_incremental() %}not {% endif %}materialized (
+-- not materialised: each use reads only the columns it needs from the view. (Incremental
+-- runs used to materialise it to read the view once: at L that is ~100M wide rows, spilled to
+-- disk even when a run touches few devices; docs/decisions.md, 2026-12-03.)
+events as not materialized (
 
     select
         event_id,
@@ -57,7 +62,9 @@ events as {% if not is_incremental() %}not {% endif %}materialized (
         _loaded_at
     from {{ ref('stg_web__events') }}
     -- an event without any device id (both ids junk) belongs to no session
-    where anonymous_id is not null or app_user_id is not null
+    where (anonymous_id is not null or app_user_id is not null)
+    -- a full refresh of a large table runs in parts of the devices (macros/web_session_chunks.sql)
+    {{ web_session_chunk_filter('coalesce(anonymous_id, app_user_id)') }}
 
 ),
 
