@@ -12,3 +12,18 @@
 {% macro default__dlt_loaded_at(col) -%}
     to_timestamp(cast({{ col }} as double precision))
 {%- endmacro %}
+
+{#-
+  dlt_load_id_floor(ts): a `_dlt_load_id` text no later than every load after `ts` (the
+  whole epoch seconds of `ts`). dlt's load ids compare in time order as text (ten integer
+  digits until the year 2286), so `_dlt_load_id >= dlt_load_id_floor(ts)` keeps every load
+  after `ts` and lets the database skip older row groups by their min/max statistics; keep
+  the exact `_loaded_at > ts` beside it.
+-#}
+{% macro dlt_load_id_floor(ts) -%}
+    {{ return(adapter.dispatch('dlt_load_id_floor', 'cxm')(ts)) }}
+{%- endmacro %}
+
+{% macro default__dlt_load_id_floor(ts) -%}
+    cast(cast(floor(epoch({{ ts }})) as bigint) as varchar)
+{%- endmacro %}

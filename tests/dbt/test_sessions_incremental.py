@@ -39,6 +39,12 @@ BATCHES = [
         ev("e1", "10:00:00", anon="dE"),
         ev("f1", "12:00:00", anon="dF", utm_source="newsletter", utm_medium="email",
            utm_campaign="spring_sale"),
+        # no later events: their stored sessions change only through a new campaign (dG)
+        # and an identity merge (dH's user u-h joins bob in load 4)
+        ev("g1", "12:00:00", anon="dG", utm_source="newsletter", utm_medium="email",
+           utm_campaign="autumn_sale"),
+        ev("h0", "12:30:00", anon="dH", typ="identify", user="u-h", page_path=None),
+        ev("h1", "12:31:00", anon="dH"),
     ],
     [  # load 2
         ev("a3", "10:35:00"),  # late: 25 min after session 1, 25 min before session 2 -> merge
@@ -58,6 +64,9 @@ BATCHES = [
         ev("f0", "11:45:00", anon="dF", typ="identify", user="u-f", page_path=None),
         ev("u2", "15:10:00", anon=None, user="u-only", typ="track", event="Product Viewed",
            page_path=None),
+        # another device of user u-h identifies with bob's email: dH's person is bob's now
+        ev("k1", "16:00:00", anon="dK", typ="identify", user="u-h", email="bob@example.com",
+           page_path=None),
     ],
 ]
 
@@ -71,6 +80,9 @@ EXPECTED_SESSIONS = [
     {"anonymous_id:dA": 1, "anonymous_id:dB": 2, "anonymous_id:dE": 2, "anonymous_id:dF": 1,
      "app_user_id:u-only": 1, "anonymous_id:dC": 1},
 ]
+# load 4 also brings the campaign that dG's utm_campaign names
+AUTUMN = {**RAW["marketing"]["campaigns"][0], "id": "cmp-autumn", "name": "Autumn sale",
+          "utm_campaign": "Autumn_Sale"}
 MINE = "device_key similar to '(anonymous_id:d[A-F]|app_user_id:u-only)'"
 
 
@@ -95,7 +107,9 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path, lookback: int):
     write_raw_tables(warehouse, {**RAW, "web": {"events": RAW["web"]["events"]}}, LOAD_1)
     compiled = target / "compiled/cxm/models/intermediate/web/int_web__sessions.sql"
     for i, batch in enumerate(BATCHES):
-        write_raw_tables(warehouse, {"web": {"events": batch}}, LOADS[i], replace=False)
+        marketing = {"campaigns": [AUTUMN]} if i == 3 else {}
+        write_raw_tables(warehouse, {"web": {"events": batch}, "marketing": marketing},
+                         LOADS[i], replace=False)
         _build(data_dir, target, lookback)
         assert ("touched_devices" in compiled.read_text()) == (i > 0)  # incremental after load 1
         counts = dict(query(data_dir, f"select device_key, count(*) from "
@@ -108,6 +122,14 @@ def test_incremental_sessions_equal_full_refresh(tmp_path: Path, lookback: int):
                                     "anonymous_id in ('dA', 'dB') and app_user_id is null"))
         assert seen == {"dA": "2024-05-01 10:00:00+00",
                         "dB": "2024-05-01 08:40:00+00" if i >= 2 else "2024-05-01 09:00:00+00"}
+        # sessions without new events follow a new campaign and an identity merge
+        g, h = (query(data_dir, "select campaign_id, customer_id from core.fct_web_sessions "
+                                f"where device_key = 'anonymous_id:d{d}'")[0] for d in "GH")
+        bob = query(data_dir, "select customer_id from intermediate.int_identity__identifiers "
+                              "where identifier_type = 'crm_contact_id' and "
+                              "identifier_value = 'c2'")[0][0]
+        assert g[0] == ("cmp-autumn" if i == 3 else None)
+        assert (h[1] == bob) == (i == 3), (h, bob)
 
     # hand-worked end state
     a = query(data_dir, "select session_start_at::varchar, session_end_at::varchar, event_count, "

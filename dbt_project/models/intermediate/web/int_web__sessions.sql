@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        unique_key='device_key',
-        incremental_strategy='delete+insert',
+        incremental_strategy='partition_window',
+        window_partition='device_key',
+        window_start='session_start_at',
         on_schema_change='fail',
         post_hook="{{ web_session_remaining_chunks() }}",
     )
@@ -12,13 +13,16 @@
   app_user_id use the user id as their device) with gaps of at most
   `session_timeout_minutes` (a longer gap starts a new session; exactly the timeout does not).
 
-  Incremental (docs/decisions.md, 2026-12-01): a run re-sessionises only the devices touched
-  by events loaded since the last run (`_loaded_at` newer than the latest in this table minus
-  `session_lookback_hours`), each from a safe point: the start of its earliest stored session
-  that ends no more than the timeout before the earliest new event (or that event itself).
-  Sessions of a touched device before the safe point are carried over unchanged; the
-  device's rows are replaced (delete+insert on device_key). A late event that falls into,
-  before or between stored sessions (merging them) gives exactly what a full refresh gives.
+  Incremental (docs/decisions.md, 2026-12-01 and 2026-12-03): a run re-sessionises only the
+  devices touched by events loaded since the last run (`_loaded_at` newer than the latest in
+  this table minus `session_lookback_hours`), each from a safe point: the start of its
+  earliest stored session that ends no more than the timeout before the earliest new event
+  (or that event itself). The model selects the sessions from the safe points on; strategy
+  `partition_window` (macros/incremental_partition_window.sql) deletes the device's stored
+  sessions from there on and inserts them, so stored sessions before the safe point stay as
+  they are. A late event that falls into, before or between stored sessions (merging them)
+  gives exactly what a full refresh gives. Both scans of the events are pruned on raw
+  columns (load id, event time) so old row groups are skipped.
 
   Full refresh of a large table (more than var('sessions_chunk_events') raw events): in parts
   of the devices, so the sorts fit in memory (macros/web_session_chunks.sql).
@@ -59,7 +63,8 @@ events as not materialized (
         experiment_id,
         variant,
         occurred_at,
-        _loaded_at
+        _loaded_at,
+        _dlt_load_id
     from {{ ref('stg_web__events') }}
     -- an event without any device id (both ids junk) belongs to no session
     where (anonymous_id is not null or app_user_id is not null)
@@ -70,15 +75,12 @@ events as not materialized (
 
 {% if is_incremental() %}
 
-high_water as (
-
-    select
-        {{ dbt.dateadd('hour', -1 * (var('session_lookback_hours') | int),
-                       "coalesce(max(last_loaded_at), cast('1900-01-01' as timestamp with time zone))") }}
-            as loaded_after
-    from {{ this }}
-
-),
+{#- events loaded after this (minus the lookback) are new: a literal when the model runs
+    (macros/incremental_high_water.sql) -#}
+{%- set loaded_after = dbt.dateadd(
+    'hour', -1 * (var('session_lookback_hours') | int),
+    "coalesce(" ~ incremental_high_water('max(last_loaded_at)')
+    ~ ", cast('1900-01-01' as timestamp with time zone))") %}
 
 touched_devices as (
 
@@ -86,7 +88,9 @@ touched_devices as (
         device_key,
         min(occurred_at) as first_new_event_at
     from events
-    where _loaded_at > (select loaded_after from high_water)
+    where _loaded_at > {{ loaded_after }}
+        -- the same on the raw load id, so older row groups are skipped (macros/dlt.sql)
+        and _dlt_load_id >= {{ dlt_load_id_floor(loaded_after) }}
     group by device_key
 
 ),
@@ -118,6 +122,12 @@ events_to_sessionise as materialized (
     inner join reprocess_from
         on reprocess_from.device_key = events.device_key
         and events.occurred_at >= reprocess_from.reprocess_from_at
+    -- redundant with the join, on the raw event time: row groups of older events are skipped
+    -- (and all of them when nothing is new)
+    where events.occurred_at >= (
+        select coalesce(min(reprocess_from_at), cast('9999-12-31' as timestamp with time zone))
+        from reprocess_from
+    )
 
 ),
 
@@ -321,33 +331,4 @@ final as (
 
 )
 
-{%- set columns = [
-    'session_id', 'device_key', 'anonymous_id', 'app_user_id', 'session_start_at',
-    'session_end_at', 'session_date', 'duration_seconds', 'event_count', 'page_view_count',
-    'landing_page_path', 'exit_page_path', 'referrer', 'utm_source', 'utm_medium',
-    'utm_campaign', 'utm_content', 'utm_term', 'traffic_source', 'traffic_medium',
-    'channel_group', 'device_type', 'has_order', 'order_count', 'revenue', 'is_bounce',
-    'experiment_id', 'variant', 'first_event_id', 'last_event_id', 'last_loaded_at',
-] %}
-
-select
-    {%- for c in columns %}
-    {{ c }}{{ "," if not loop.last }}
-    {%- endfor %}
-from final
-
-{% if is_incremental() %}
-
-union all
-
--- sessions of the touched devices before their safe point, carried over unchanged
-select
-    {%- for c in columns %}
-    stored.{{ c }}{{ "," if not loop.last }}
-    {%- endfor %}
-from {{ this }} as stored
-inner join reprocess_from
-    on reprocess_from.device_key = stored.device_key
-    and stored.session_start_at < reprocess_from.reprocess_from_at
-
-{% endif %}
+select * from final
