@@ -63,8 +63,11 @@ events as not materialized (
         experiment_id,
         variant,
         occurred_at,
-        _loaded_at,
+        _loaded_at
+        {%- if is_incremental() %},
+        -- only to find the new events: a full refresh does not carry it
         _dlt_load_id
+        {%- endif %}
     from {{ ref('stg_web__events') }}
     -- an event without any device id (both ids junk) belongs to no session
     where (anonymous_id is not null or app_user_id is not null)
