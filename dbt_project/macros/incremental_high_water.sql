@@ -5,14 +5,16 @@
   their min/max statistics: DuckDB does not push a subquery's value through a staging view's
   cleaning joins down to the table scan (int_web__sessions at M: 4.7 s for a run with nothing
   new against 0.08 s; docs/decisions.md, 2026-12-03). Unit tests (their `this` is a fixture)
-  and plain compiles get the equivalent scalar subquery.
+  and plain compiles get the equivalent scalar subquery. Used by int_web__sessions and
+  int_identity__web_identities.
 -#}
 {% macro incremental_high_water(expr) %}
     {%- set subquery = '(select ' ~ expr ~ ' from ' ~ this ~ ')' -%}
     {%- if not (execute and model.resource_type == 'model') -%}
         {{- return(subquery) -}}
     {%- endif -%}
-    {%- set value = run_query('select cast(' ~ expr ~ ' as varchar) from ' ~ this).columns[0].values()[0] -%}
+    {%- set result = run_query('select cast(' ~ expr ~ ' as varchar) from ' ~ this) -%}
+    {%- set value = result.columns[0].values()[0] -%}
     {%- if value is none -%}
         {{- return('cast(null as timestamp with time zone)') -}}
     {%- endif -%}
