@@ -14,7 +14,14 @@ import duckdb
 from benchmarks.append import append_web_events, new_events
 from benchmarks.ceiling import IDENTITY_STEPS, run_ceiling
 from benchmarks.replicate import replicate
-from benchmarks.warehouse import SUBSET, Timed, WarehouseRun, detail_rows, summary_rows
+from benchmarks.warehouse import (
+    FROM_SCRATCH,
+    SUBSET,
+    Timed,
+    WarehouseRun,
+    detail_rows,
+    summary_rows,
+)
 
 
 def _copy_warehouse(company, dest: Path) -> Path:
@@ -91,8 +98,8 @@ def test_report_has_every_row():
         ceiling_steps=[("identity_records", 60, 1.0), ("web_sessions", 200, 3.0)])
     summary = "\n".join(summary_rows(run))
     for step in ("prepare: generate", "prepare: ingest web", "dbt build (full)",
-                 "minus dbt start-up", f"dbt build --select {SUBSET}",
-                 f"dbt run --select {SUBSET}", "dbt start-up", "ceiling: all steps",
+                 "minus dbt start-up", f"dbt build {FROM_SCRATCH} --select {SUBSET}",
+                 f"dbt run {FROM_SCRATCH} --select {SUBSET}", "dbt start-up", "ceiling: all steps",
                  "ceiling: identity steps", "new file + ingest web",
                  "dbt build after +1% web events"):
         assert step in summary, step
