@@ -25,9 +25,9 @@
 {#- Web domain: trimmed, lower-case, without scheme, leading `www.` and path; null when empty. -#}
 {% macro cxm_clean_domain(col) -%}
     nullif(
-        split_part(
-            regexp_replace(lower(trim(cast({{ col }} as {{ dbt.type_string() }}))), '^(https?://)?(www\.)?', ''),
-            '/', 1),
+        {{ dbt.split_part(
+            "regexp_replace(lower(trim(cast(" ~ col ~ " as " ~ dbt.type_string() ~ "))), '^(https?://)?(www\\.)?', '')",
+            "'/'", 1) }},
         '')
 {%- endmacro %}
 

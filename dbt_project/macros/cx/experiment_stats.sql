@@ -14,7 +14,7 @@ variant_totals as (
         experiment_id,
         max(experiment_name) as experiment_name,
         variant,
-        bool_or(is_control) as is_control,
+        {{ dbt.bool_or('is_control') }} as is_control,
         count(*) as exposed_users,
         cast(sum(case when is_converted then 1 else 0 end) as {{ dbt.type_bigint() }}) as conversions,
         sum(revenue) as revenue

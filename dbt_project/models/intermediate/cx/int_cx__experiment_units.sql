@@ -55,7 +55,7 @@ final as (
         exposures.customer_id,
         exposures.assigned_at,
         exposures.window_end_at,
-        coalesce(bool_or(orders.customer_order_number = 1), false) as is_converted,
+        coalesce({{ dbt.bool_or('orders.customer_order_number = 1') }}, false) as is_converted,
         coalesce(sum(orders.order_total), 0) as revenue
     from exposures
     left join orders

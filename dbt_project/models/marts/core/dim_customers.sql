@@ -137,12 +137,12 @@ joined as (
         coalesce(customer_contacts.email, customer_profiles.email, customer_support_users.email,
             customer_identifiers.any_email) as email,
         coalesce(customer_contacts.first_name, customer_profiles.first_name,
-            split_part(customer_support_users.user_name, ' ', 1)) as first_name,
+            {{ dbt.split_part('customer_support_users.user_name', "' '", 1) }}) as first_name,
         case
             when customer_contacts.first_name is not null then customer_contacts.last_name
             when customer_profiles.first_name is not null then customer_profiles.last_name
             when strpos(trim(customer_support_users.user_name), ' ') > 0
-                then split_part(trim(customer_support_users.user_name), ' ', -1)
+                then {{ dbt.split_part('trim(customer_support_users.user_name)', "' '", -1) }}
         end as last_name
     from customers
     left join customer_contacts on customer_contacts.customer_id = customers.customer_id

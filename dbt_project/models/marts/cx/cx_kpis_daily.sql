@@ -76,8 +76,8 @@ email_engagement as (
     select
         marketing_profile_id,
         campaign_id,
-        bool_or(email_event_type = 'opened') as was_opened,
-        bool_or(email_event_type = 'clicked') as was_clicked
+        {{ dbt.bool_or("email_event_type = 'opened'") }} as was_opened,
+        {{ dbt.bool_or("email_event_type = 'clicked'") }} as was_clicked
     from {{ ref('fct_email_events') }}
     where email_event_type in ('opened', 'clicked')
     group by marketing_profile_id, campaign_id

@@ -26,7 +26,7 @@ units as (
     from (
         select
             *,
-            substr(md5('{{ var("experiment_aa_seed") }}:' || unit_id), 1, 1) as split_digit
+            substr({{ dbt.hash("'" ~ var('experiment_aa_seed') ~ ":' || unit_id") }}, 1, 1) as split_digit
         from control_units
     ) as hashed
 
