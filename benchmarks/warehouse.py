@@ -11,8 +11,10 @@ models behind the key marts); `dbt build` and `dbt run` of `+int_identity__ident
 (`--full-refresh` too) and the ceiling's identity steps; dbt start-up (an invocation
 that selects nothing); then 1% new web events (a new landing file, `ingest web`) and
 `dbt build` again (the incremental run). Every stage is its own process; seconds are wall
-time, memory the peak RSS of the process tree (benchmarks.measure). Writes markdown to stdout
-and <out>/warehouse.md. A reused data dir keeps the events appended by earlier runs.
+time, memory the peak RSS of the process tree (benchmarks.measure); the full build's node
+time is also summed per kind (models, data tests, unit tests: thread time, not wall time).
+Writes markdown to stdout and <out>/warehouse.md. A reused data dir keeps the events
+appended by earlier runs.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class WarehouseRun:
     ceiling_steps: list[tuple[str, int, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     key_run: Timed | None = None  # dbt run of KEY_MARTS from scratch (no tests) vs the ceiling
+    # summed node time of the full build per kind (model, test, unit_test, ...)
+    node_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _num(v: float | int | None, fmt: str = ",.0f") -> str:
@@ -98,7 +102,19 @@ def summary_rows(r: WarehouseRun) -> list[str]:
         _row(s, f"dbt build after +{INCREMENT:.0%} web events", r.increment_build,
              note=f" ({share:.0f}% of full build)"),
     ]
+    rows += [f"| {s} | dbt build (full): {kind} nodes, summed node time |  | {sec:.1f} |  |  |  |"
+             for kind, sec in sorted(r.node_seconds.items())]
     return rows
+
+
+def node_seconds(nodes: list[dict]) -> dict[str, float]:
+    """Summed execution time per node kind (`model`, `test`, `unit_test`, ...): what dbt's
+    threads spent on each kind, not wall time."""
+    out: dict[str, float] = {}
+    for n in nodes:
+        kind = n["unique_id"].split(".")[0]
+        out[kind] = out.get(kind, 0.0) + n["seconds"]
+    return out
 
 
 def detail_rows(r: WarehouseRun) -> list[str]:
@@ -196,7 +212,7 @@ def bench(scale: str, base: Path, fresh: bool = False) -> WarehouseRun:
         increment_build=_timed(incr),
         prepare=prepared, models=models,
         ceiling_steps=[(n, steps["rows"][n], steps["seconds"][n]) for n in steps["seconds"]],
-        failures=failures, key_run=_timed(key_run),
+        failures=failures, key_run=_timed(key_run), node_seconds=node_seconds(nodes),
     )
 
 

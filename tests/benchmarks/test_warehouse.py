@@ -20,6 +20,7 @@ from benchmarks.warehouse import (
     Timed,
     WarehouseRun,
     detail_rows,
+    node_seconds,
     summary_rows,
 )
 
@@ -107,6 +108,16 @@ def test_report_has_every_row():
     assert "| 95.0 | 900 | 40.0 | 2.38 |" in summary  # (full - start-up) / ceiling
     assert "| 30.0 | 700 | 10.0 | 3.00 |" in summary  # identity subset / ceiling identity
     assert "(25% of full build)" in summary
+    assert "node time" not in summary  # no per-node timings given
+    run.node_seconds = node_seconds([
+        {"unique_id": "model.cxm.a", "seconds": 2.0},
+        {"unique_id": "test.cxm.t1", "seconds": 0.5},
+        {"unique_id": "test.cxm.t2", "seconds": 0.25},
+        {"unique_id": "unit_test.cxm.a.u", "seconds": 1.0}])
+    assert run.node_seconds == {"model": 2.0, "test": 0.75, "unit_test": 1.0}
+    summary = "\n".join(summary_rows(run))
+    assert "| S | dbt build (full): test nodes, summed node time |  | 0.8 |" in summary
+    assert "| S | dbt build (full): model nodes, summed node time |  | 2.0 |" in summary
     detail = "\n".join(detail_rows(run))
     for name in ("stg_web__events", "int_identity__identifiers", "identity_records",
                  "web_sessions"):
