@@ -18,13 +18,6 @@
   seen_at and the later last_loaded_at of the two. Re-reading an event is harmless (min and
   max), so the result equals a full refresh.
 -#}
-{%- if is_incremental() -%}
-    {#- the high-water mark as a literal when the model runs (macros/incremental_high_water.sql) -#}
-    {%- set loaded_after = dbt.dateadd(
-        'hour', -1 * (var('session_lookback_hours') | int),
-        "coalesce(" ~ incremental_high_water('max(last_loaded_at)')
-        ~ ", cast('1900-01-01' as timestamp with time zone))") -%}
-{%- endif %}
 with
 
 events as (
@@ -38,9 +31,8 @@ events as (
     from {{ ref('stg_web__events') }}
     where (anonymous_id is not null or app_user_id is not null or email is not null)
     {%- if is_incremental() %}
-        and _loaded_at > {{ loaded_after }}
-        -- the same on the raw load id, so older row groups are skipped (macros/dlt.sql)
-        and _dlt_load_id >= {{ dlt_load_id_floor(loaded_after) }}
+        -- loaded since the last run (macros/incremental_high_water.sql)
+        and {{ incremental_new_loads() }}
     {%- endif %}
 
 ),

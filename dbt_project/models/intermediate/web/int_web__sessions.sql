@@ -78,22 +78,14 @@ events as not materialized (
 
 {% if is_incremental() %}
 
-{#- events loaded after this (minus the lookback) are new: a literal when the model runs
-    (macros/incremental_high_water.sql) -#}
-{%- set loaded_after = dbt.dateadd(
-    'hour', -1 * (var('session_lookback_hours') | int),
-    "coalesce(" ~ incremental_high_water('max(last_loaded_at)')
-    ~ ", cast('1900-01-01' as timestamp with time zone))") %}
-
 touched_devices as (
 
     select
         device_key,
         min(occurred_at) as first_new_event_at
     from events
-    where _loaded_at > {{ loaded_after }}
-        -- the same on the raw load id, so older row groups are skipped (macros/dlt.sql)
-        and _dlt_load_id >= {{ dlt_load_id_floor(loaded_after) }}
+    -- loaded since the last run (macros/incremental_high_water.sql)
+    where {{ incremental_new_loads() }}
     group by device_key
 
 ),
