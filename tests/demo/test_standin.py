@@ -419,6 +419,8 @@ def test_error_burst_then_recovery(standin):
     statuses = [requests.get(url, headers=H).status_code for _ in range(5)]
     assert statuses == [503, 503, 503, 200, 200]
     assert [e.fault for e in standin.requests[-5:]] == ["burst"] * 3 + [None] * 2
+    seqs = [e.seq for e in standin.requests[-5:]]  # arrival order, for parallel clients
+    assert seqs == list(range(seqs[0], seqs[0] + 5))
 
 
 def test_down_and_up(standin):

@@ -61,6 +61,7 @@ class RequestLog:
     table: str | None = None
     fault: str | None = None  # "down", "burst", "rate_limit", "error" when injected
     seconds: float = 0.0
+    seq: int = -1  # arrival order; `requests` is in completion order, which differs under load
 
 
 @dataclass
@@ -157,6 +158,7 @@ class App:
                 bad_body = True
         try:
             fault, n = self.srv._draw_fault()
+            entry.seq = n
             if fault is not None:
                 entry.fault = fault
                 resp = self._fault_response(system, fault, n)
