@@ -12,9 +12,10 @@ raw warehouse is attached read-only as `wh` and results are tables of the ceilin
   dedupe and junk lists, same anchor order), connected components by min-label propagation
   with pointer jumping; `identifiers` has the same columns and customer_id as
   int_identity__identifiers.
-- web_sessions: 30-minute sessionisation of the web events per person (customer_id of the
-  device, else of the user id, else the device itself), page views, bounce (one page view and
-  no other event).
+- web_sessions: fct_web_sessions, every column but the channel grouping (traffic_source,
+  traffic_medium, channel_group): 30-minute sessions per device, landing and exit page,
+  the first event's referrer and UTM, device, orders and revenue, bounce, experiment, the
+  customer and the campaign. The same rows and values as dbt's (tests/benchmarks).
 
 - touchpoints: sessions, email events, orders, tickets and survey answers of resolved
   customers, one row each.
@@ -195,34 +196,108 @@ def identity_identifiers(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def _accepted(col: str, values: Sequence[str], other: str | None = "other") -> str:
+    v = f"lower(trim(cast({col} as varchar)))"
+    return (f"(case when {v} is null or {v} = '' then null when {v} in {_literals(values)} "
+            f"then {v} else {v if other is None else repr(other)} end)")
+
+
+def _text(col: str) -> str:
+    return f"nullif(trim(cast({col} as varchar)), '')"
+
+
 def web_sessions(con: duckdb.DuckDBPyConnection) -> None:
-    """Sessions: a person's events with gaps of at most SESSION_TIMEOUT_MINUTES."""
+    """fct_web_sessions without the channel grouping: a device's events (anonymous_id, else
+    app_user_id) with gaps of at most SESSION_TIMEOUT_MINUTES, ordered by time and event id;
+    pages, first event's referrer and UTM, first device type and experiment, last user id,
+    orders (one per order id) and revenue, the customer of the device (else of the user id)
+    and the campaign its utm_campaign names."""
+    names = _literals(_vars()["web_order_event_names"])
     con.execute(f"""
     create or replace table sessions as
-    with ids as (select identifier_type, identifier_value, customer_id from identifiers
-                 where identifier_type in ('anonymous_id', 'app_user_id')),
-    ev as (
-        select coalesce(d.customer_id, u.customer_id, 'anon:' || e.anonymous_id) as owner,
-               e."timestamp" as ts, lower(trim(e.type)) = 'page' as is_page
-        from (select {clean_id('anonymous_id')} as anonymous_id, {clean_id('user_id')} as user_id,
-                     "timestamp", type from wh.raw_web.events) e
-        left join ids d
-            on d.identifier_type = 'anonymous_id' and d.identifier_value = e.anonymous_id
-        left join ids u
-            on u.identifier_type = 'app_user_id' and u.identifier_value = e.user_id
-        where coalesce(e.anonymous_id, e.user_id) is not null
+    with ev as (
+        select * from (
+            select trim(message_id) as event_id, {clean_id('anonymous_id')} as anonymous_id,
+                   {clean_id('user_id')} as app_user_id, "timestamp" as ts,
+                   {_accepted('type', ['page', 'track', 'identify'])} = 'page' as is_page,
+                   page_path, page_referrer, utm_source, utm_medium, utm_campaign,
+                   utm_content, utm_term,
+                   {_accepted('device_type', ['desktop', 'mobile', 'tablet'])} as device_type,
+                   lower({_text('event')}) in {names} as is_order,
+                   {clean_id('order_id')} as order_id, revenue,
+                   {clean_id('experiment_id')} as experiment_id,
+                   {_accepted('variant', ['control', 'treatment'], None)} as variant
+            from wh.raw_web.events)
+        where anonymous_id is not null or app_user_id is not null
+    ),
+    keyed as (
+        select *, coalesce('anonymous_id:' || anonymous_id, 'app_user_id:' || app_user_id)
+                  as device_key
+        from ev
     ),
     marked as (
-        select *, case when ts - lag(ts) over w <= interval {SESSION_TIMEOUT_MINUTES} minutes
-                       then 0 else 1 end as is_new
-        from ev window w as (partition by owner order by ts)
+        select device_key, event_id, ts, is_page, anonymous_id, app_user_id, device_type,
+               experiment_id, variant, is_order,
+               case when is_page then coalesce({_text('page_path')}, '') end as page,
+               row_number() over w as rank,
+               coalesce(ts > lag(ts) over w + interval {SESSION_TIMEOUT_MINUTES} minutes,
+                        true)::int as is_new
+        from keyed window w as (partition by device_key order by ts, event_id)
     ),
-    numbered as (select *, sum(is_new) over (partition by owner order by ts
-                 rows unbounded preceding) as session_number from marked)
-    select owner, session_number, min(ts) as started_at, max(ts) as ended_at,
-           count(*) as events, count(*) filter (where is_page) as page_views,
-           count(*) = 1 and count(*) filter (where is_page) = 1 as is_bounce
-    from numbered group by owner, session_number
+    numbered as (
+        select *, sum(is_new) over (partition by device_key order by rank
+                                    rows unbounded preceding) as n
+        from marked
+    ),
+    grouped as (
+        select device_key, n, arg_min(event_id, rank) as first_event_id,
+               arg_max(event_id, rank) as last_event_id, min(ts) as started_at,
+               max(ts) as ended_at, count(*) as events, count(*) filter (where is_page) as pages,
+               arg_min(page, rank) as landing, arg_max(page, rank) as exit,
+               arg_min(device_type, rank) as device_type,
+               arg_max(app_user_id, rank) as app_user_id,
+               arg_min(experiment_id, rank) as experiment_id,
+               arg_min(variant, rank) filter (where experiment_id is not null) as variant
+        from numbered group by device_key, n
+    ),
+    orders as (  -- one row per order: an order tracked twice counts once
+        select device_key, n, count(*) as orders, sum(r) as revenue from (
+            select g.device_key, g.n, max(o.revenue) as r
+            from keyed o join grouped g
+                on g.device_key = o.device_key and o.ts between g.started_at and g.ended_at
+            where o.is_order group by g.device_key, g.n, coalesce(o.order_id, o.event_id))
+        group by all
+    ),
+    ids as (select identifier_type, identifier_value, customer_id from identifiers
+            where identifier_type in ('anonymous_id', 'app_user_id')),
+    campaigns as (
+        select utm_campaign, min(campaign_id) as campaign_id from (
+            select trim(id) as campaign_id, lower({_text('utm_campaign')}) as utm_campaign
+            from ({_latest('wh.raw_marketing.campaigns', 'trim(id)',
+                           f'updated desc nulls last, {LOADED} desc')}))
+        where utm_campaign is not null group by all
+    )
+    select md5(g.device_key || '-' || g.first_event_id) as session_id,
+           coalesce(d.customer_id, u.customer_id) as customer_id, g.device_key,
+           f.anonymous_id, g.app_user_id, g.started_at as session_start_at,
+           g.ended_at as session_end_at, g.started_at::date as session_date,
+           date_diff('second', g.started_at, g.ended_at) as duration_seconds,
+           g.events as event_count, g.pages as page_view_count,
+           nullif(g.landing, '') as landing_page_path, nullif(g.exit, '') as exit_page_path,
+           {_text('f.page_referrer')} as referrer,
+           {', '.join(f"lower({_text('f.' + c)}) as {c}" for c in (
+               'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'))},
+           c.campaign_id, g.device_type, coalesce(o.orders, 0) > 0 as has_order,
+           coalesce(o.orders, 0) > 0 as is_converted,
+           coalesce(o.orders, 0) as order_count, coalesce(o.revenue, 0) as revenue,
+           g.events = 1 and g.pages = 1 as is_bounce, g.experiment_id, g.variant,
+           g.first_event_id, g.last_event_id
+    from grouped g
+    join keyed f on f.event_id = g.first_event_id
+    left join orders o on o.device_key = g.device_key and o.n = g.n
+    left join ids d on d.identifier_type = 'anonymous_id' and d.identifier_value = f.anonymous_id
+    left join ids u on u.identifier_type = 'app_user_id' and u.identifier_value = g.app_user_id
+    left join campaigns c on c.utm_campaign = lower({_text('f.utm_campaign')})
     """)
 
 
@@ -250,9 +325,9 @@ def touchpoints(con: duckdb.DuckDBPyConnection) -> None:
                 from ({_latest('wh.raw_marketing.survey_responses', 'trim(response_id)',
                                f'{LOADED} desc')})),
     unioned as (
-        select owner as customer_id, started_at as occurred_at, 'web_session' as kind,
+        select customer_id, session_start_at as occurred_at, 'web_session' as kind,
                null::double as revenue
-        from sessions where owner not like 'anon:%'
+        from sessions where customer_id is not null
         union all
         select i.customer_id, e.datetime, 'email_' || lower(trim(e.event_type)), null
         from emails e join by_profile i using (k)
@@ -323,6 +398,7 @@ def run_ceiling(warehouse: Path, out_db: Path, steps: Sequence[str] | None = Non
         if threads:
             con.execute(f"set threads = {threads}")
         con.execute("set preserve_insertion_order = false")
+        con.execute("set TimeZone = 'UTC'")  # as the dbt profile: session_date in UTC
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         for name in steps or list(STEPS):
             started = time.perf_counter()

@@ -190,28 +190,33 @@ class Baseline:
         self.out["identifiers"] = ids
 
     def web_sessions(self) -> None:
+        """Sessions per device (anonymous_id, else app_user_id), ordered by time and event
+        id; the customer of the device, else of the session's last user id."""
         ids = self.out["identifiers"]
-        ev = self.con.sql("select anonymous_id, user_id, \"timestamp\" as ts, type "
-                          "from raw_web.events").df()
+        ev = self.con.sql("select trim(message_id) as event_id, anonymous_id, user_id, "
+                          "\"timestamp\" as ts, type from raw_web.events").df()
         ev["anonymous_id"], ev["user_id"] = clean_id(ev["anonymous_id"]), clean_id(ev["user_id"])
         ev = ev[ev["anonymous_id"].notna() | ev["user_id"].notna()]
-        by = {t: ids.loc[ids["identifier_type"] == t].set_index("identifier_value")[
-            "customer_id"] for t in ("anonymous_id", "app_user_id")}
-        owner = _coalesce(pd.Series(by["anonymous_id"].reindex(ev["anonymous_id"]).to_numpy(),
-                                    index=ev.index),
-                          pd.Series(by["app_user_id"].reindex(ev["user_id"]).to_numpy(),
-                                    index=ev.index),
-                          "anon:" + ev["anonymous_id"])
-        ev = pd.DataFrame({"owner": owner, "ts": ev["ts"],
-                           "is_page": as_text(ev["type"]).str.strip().str.lower() == "page"})
-        ev = ev.sort_values(["owner", "ts"], kind="stable")
-        gap = ev.groupby("owner")["ts"].diff()
+        ev = pd.DataFrame({
+            "device_key": _coalesce("anonymous_id:" + ev["anonymous_id"],
+                                    "app_user_id:" + ev["user_id"]),
+            "anonymous_id": ev["anonymous_id"], "user_id": ev["user_id"], "ts": ev["ts"],
+            "event_id": ev["event_id"],
+            "is_page": as_text(ev["type"]).str.strip().str.lower() == "page"})
+        ev = ev.sort_values(["device_key", "ts", "event_id"], kind="stable")
+        gap = ev.groupby("device_key")["ts"].diff()
         ev["is_new"] = ~(gap <= pd.Timedelta(minutes=SESSION_TIMEOUT_MINUTES))
-        ev["session_number"] = ev.groupby("owner")["is_new"].cumsum()
-        s = ev.groupby(["owner", "session_number"], as_index=False).agg(
+        ev["session_number"] = ev.groupby("device_key")["is_new"].cumsum()
+        s = ev.groupby(["device_key", "session_number"], as_index=False).agg(
+            anonymous_id=("anonymous_id", "first"), user_id=("user_id", "last"),
             started_at=("ts", "min"), ended_at=("ts", "max"), events=("ts", "size"),
             page_views=("is_page", "sum"))
         s["is_bounce"] = (s["events"] == 1) & (s["page_views"] == 1)
+        by = {t: ids.loc[ids["identifier_type"] == t].set_index("identifier_value")[
+            "customer_id"] for t in ("anonymous_id", "app_user_id")}
+        s["customer_id"] = _coalesce(
+            pd.Series(by["anonymous_id"].reindex(s["anonymous_id"]).to_numpy(), index=s.index),
+            pd.Series(by["app_user_id"].reindex(s["user_id"]).to_numpy(), index=s.index))
         self.out["sessions"] = s
 
     def touchpoints(self) -> None:
@@ -235,10 +240,10 @@ class Baseline:
         surveys = surveys.assign(k=clean_id(surveys["contact_id"])).merge(
             by("crm_contact_id"), on="k")
         s = self.out["sessions"]
-        s = s[~s["owner"].str.startswith("anon:")]
+        s = s[s["customer_id"].notna()]
         lower = (lambda c: as_text(c).str.strip().str.lower())  # noqa: E731
         self.out["touchpoints"] = pd.concat([
-            pd.DataFrame({"customer_id": s["owner"], "occurred_at": s["started_at"],
+            pd.DataFrame({"customer_id": s["customer_id"], "occurred_at": s["started_at"],
                           "kind": "web_session"}),
             pd.DataFrame({"customer_id": emails["customer_id"],
                           "occurred_at": emails["datetime"],

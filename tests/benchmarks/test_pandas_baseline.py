@@ -22,9 +22,11 @@ def test_pandas_baseline_equals_the_ceiling(company, tmp_path):
     with duckdb.connect(str(tmp_path / "ceiling.duckdb"), read_only=True) as con:
         ids = con.sql("select identifier_type, identifier_value, customer_id "
                       "from identifiers").df()
-        sessions = con.sql("select owner, count(*) as n, sum(page_views) as pv, "
-                           "count(*) filter (where is_bounce) as bounces "
-                           "from sessions group by owner").df()
+        sessions = con.sql("select device_key, count(*) as n, sum(page_view_count) as pv, "
+                           "count(*) filter (where is_bounce) as bounces, "
+                           "count(customer_id) as with_customer, "
+                           "count(distinct customer_id) as customers "
+                           "from sessions group by device_key").df()
         c360 = con.sql("select customer_id, coalesce(order_count, 0) as orders, "
                        "coalesce(total_revenue, 0) as revenue, "
                        "coalesce(session_count, 0) as sessions from customer_360").df()
@@ -36,11 +38,14 @@ def test_pandas_baseline_equals_the_ceiling(company, tmp_path):
     assert (joined["_merge"] == "both").all()
     assert (joined["customer_id_sql"] == joined["customer_id_pd"]).all()
 
-    s = out["sessions"].groupby("owner").agg(n=("started_at", "size"), pv=("page_views", "sum"),
-                                             bounces=("is_bounce", "sum")).reset_index()
-    both = sessions.merge(s, on="owner", how="outer", suffixes=("_sql", "_pd"))
+    s = out["sessions"].groupby("device_key").agg(
+        n=("started_at", "size"), pv=("page_views", "sum"), bounces=("is_bounce", "sum"),
+        with_customer=("customer_id", "count"), customers=("customer_id", "nunique"),
+    ).reset_index()
+    both = sessions.merge(s, on="device_key", how="outer", suffixes=("_sql", "_pd"))
     assert len(both) == len(sessions) > 100
-    for col in ("n", "pv", "bounces"):
+    assert both["with_customer_sql"].sum() > 100
+    for col in ("n", "pv", "bounces", "with_customer", "customers"):
         assert (both[f"{col}_sql"] == both[f"{col}_pd"]).all(), col
 
     p = out["customer_360"].assign(

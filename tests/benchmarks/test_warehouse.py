@@ -55,7 +55,7 @@ def test_ceiling_identity_equals_dbt(company, tmp_path):
 
 def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
     """The ceiling does the same work as the marts it is compared with: per customer, the
-    same orders and revenue as dbt's customer_360."""
+    same orders, revenue and web sessions as dbt's customer_360."""
     warehouse = _copy_warehouse(company, tmp_path / "wh")
     run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
     with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
@@ -63,12 +63,34 @@ def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
         [(customers, with_orders, mismatched)] = con.sql("""
             select count(*), count(*) filter (where d.order_count > 0),
                    count(*) filter (where c.order_count is distinct from d.order_count
-                       or abs(c.total_revenue - d.total_revenue) > 0.005)
+                       or abs(c.total_revenue - d.total_revenue) > 0.005
+                       or c.session_count is distinct from d.session_count)
             from (select customer_id, coalesce(order_count, 0) as order_count,
-                         coalesce(total_revenue, 0) as total_revenue from customer_360) c
+                         coalesce(total_revenue, 0) as total_revenue,
+                         coalesce(session_count, 0) as session_count from customer_360) c
             full join wh.customer.customer_360 d using (customer_id)
         """).fetchall()
     assert customers > 500 and with_orders > 100
+    assert mismatched == 0
+
+
+def test_ceiling_sessions_equal_dbt_fct_web_sessions(company, tmp_path):
+    """The ceiling's sessions are fct_web_sessions (without the channel grouping): the same
+    rows and, column by column, the same values."""
+    warehouse = _copy_warehouse(company, tmp_path / "wh")
+    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
+    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        cols = [r[0] for r in con.sql("describe sessions").fetchall()]
+        dbt_cols = [r[0] for r in con.sql("describe wh.core.fct_web_sessions").fetchall()]
+        differs = " or ".join(f"c.{c} is distinct from d.{c}" for c in cols)
+        [(n, customers, orders, mismatched)] = con.sql(f"""
+            select count(*), count(d.customer_id), count(*) filter (where d.has_order),
+                   count(*) filter (where {differs})
+            from sessions c full join wh.core.fct_web_sessions d using (session_id)
+        """).fetchall()
+    assert set(dbt_cols) - set(cols) == {"traffic_source", "traffic_medium", "channel_group"}
+    assert n > 1000 and customers > 500 and orders > 50
     assert mismatched == 0
 
 
