@@ -230,7 +230,7 @@ def web_sessions(con: duckdb.DuckDBPyConnection) -> None:
             from wh.raw_web.events)
         where anonymous_id is not null or app_user_id is not null
     ),
-    keyed as (
+    keyed as not materialized (  -- each use reads only the columns it needs
         select *, coalesce('anonymous_id:' || anonymous_id, 'app_user_id:' || app_user_id)
                   as device_key
         from ev

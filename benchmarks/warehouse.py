@@ -7,7 +7,9 @@ in the same run, at given scales.
 Per scale, in <data-root>/scale_<X>: generate + ingest all four sources (skipped when the dir
 was prepared before, marker `.ingested`, unless --fresh), drop every dbt-built schema, then:
 full `dbt build`; the ceiling (all steps); `dbt run --full-refresh` of `+customer_360` (the
-models behind the key marts); `dbt build` and `dbt run` of `+int_identity__identifiers`
+models behind the key marts); `dbt run --full-refresh` of `+fct_web_sessions` and the ceiling's
+identity and web_sessions steps (the same work: fct_web_sessions but its channel grouping);
+`dbt build` and `dbt run` of `+int_identity__identifiers`
 (`--full-refresh` too) and the ceiling's identity steps; dbt start-up (an invocation
 that selects nothing); then 1% new web events (a new landing file, `ingest web`) and
 `dbt build` again (the incremental run). Every stage is its own process; seconds are wall
@@ -32,6 +34,10 @@ from benchmarks.measure import Measured, run_stage
 
 SUBSET = "+int_identity__identifiers"
 KEY_MARTS = "+customer_360"  # identity, sessions, facts, touchpoints, customer_360
+# identity and fct_web_sessions: the same work as the ceiling's identity and web_sessions steps
+# (which leave out only the channel grouping)
+SESSIONS = "+fct_web_sessions"
+SESSION_STEPS = [*IDENTITY_STEPS, "web_sessions"]
 # the ceiling computes from the raw tables; so do the dbt runs compared with it (without it
 # the incremental models, sessions among them, would only check for new events)
 FROM_SCRATCH = "--full-refresh"
@@ -65,6 +71,8 @@ class WarehouseRun:
     key_run: Timed | None = None  # dbt run of KEY_MARTS from scratch (no tests) vs the ceiling
     # summed node time of the full build per kind (model, test, unit_test, ...)
     node_seconds: dict[str, float] = field(default_factory=dict)
+    sessions_run: Timed | None = None  # dbt run of SESSIONS from scratch
+    ceiling_sessions: Timed | None = None  # the ceiling's SESSION_STEPS
 
 
 def _num(v: float | int | None, fmt: str = ",.0f") -> str:
@@ -92,6 +100,10 @@ def summary_rows(r: WarehouseRun) -> list[str]:
         _row(s, "dbt build (full) minus dbt start-up", work, r.ceiling_all),
         *([_row(s, f"dbt run {FROM_SCRATCH} --select {KEY_MARTS}", r.key_run, r.ceiling_all)]
           if r.key_run else []),
+        *([_row(s, f"dbt run {FROM_SCRATCH} --select {SESSIONS}", r.sessions_run,
+                r.ceiling_sessions),
+           _row(s, "ceiling: identity and web_sessions steps", r.ceiling_sessions)]
+          if r.sessions_run and r.ceiling_sessions else []),
         _row(s, f"dbt build {FROM_SCRATCH} --select {SUBSET}", r.subset_build,
              r.ceiling_identity),
         _row(s, f"dbt run {FROM_SCRATCH} --select {SUBSET}", r.subset_run, r.ceiling_identity),
@@ -188,6 +200,8 @@ def bench(scale: str, base: Path, fresh: bool = False) -> WarehouseRun:
     models = _model_rows(warehouse, nodes)
     ceiling = run_stage(["warehouse_ceiling", str(base), "all"])
     key_run, _ = _dbt(base, f"run {FROM_SCRATCH} --select {KEY_MARTS}")
+    sessions_run, _ = _dbt(base, f"run {FROM_SCRATCH} --select {SESSIONS}")
+    ceiling_sessions = run_stage(["warehouse_ceiling", str(base), ",".join(SESSION_STEPS)])
     sub_build, _ = _dbt(base, f"build {FROM_SCRATCH} --select {SUBSET}")
     sub_run, _ = _dbt(base, f"run {FROM_SCRATCH} --select {SUBSET}")
     ceiling_id = run_stage(["warehouse_ceiling", str(base), ",".join(IDENTITY_STEPS)])
@@ -213,6 +227,8 @@ def bench(scale: str, base: Path, fresh: bool = False) -> WarehouseRun:
         prepare=prepared, models=models,
         ceiling_steps=[(n, steps["rows"][n], steps["seconds"][n]) for n in steps["seconds"]],
         failures=failures, key_run=_timed(key_run), node_seconds=node_seconds(nodes),
+        sessions_run=_timed(sessions_run),
+        ceiling_sessions=_timed(ceiling_sessions, ceiling_sessions.result["rows"]["web_sessions"]),
     )
 
 

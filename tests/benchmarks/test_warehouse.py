@@ -16,6 +16,7 @@ from benchmarks.ceiling import IDENTITY_STEPS, run_ceiling
 from benchmarks.replicate import replicate
 from benchmarks.warehouse import (
     FROM_SCRATCH,
+    SESSIONS,
     SUBSET,
     Timed,
     WarehouseRun,
@@ -131,6 +132,12 @@ def test_report_has_every_row():
     assert "| 30.0 | 700 | 10.0 | 3.00 |" in summary  # identity subset / ceiling identity
     assert "(25% of full build)" in summary
     assert "node time" not in summary  # no per-node timings given
+    assert SESSIONS not in summary  # not measured
+    run.sessions_run, run.ceiling_sessions = Timed(12.0, 500.0), Timed(8.0, 400.0, 200)
+    summary = "\n".join(summary_rows(run))
+    assert f"| S | dbt run {FROM_SCRATCH} --select {SESSIONS} |  | 12.0 | 500 | 8.0 | 1.50 |" \
+        in summary
+    assert "| S | ceiling: identity and web_sessions steps | 200 | 8.0 | 400 |" in summary
     run.node_seconds = node_seconds([
         {"unique_id": "model.cxm.a", "seconds": 2.0},
         {"unique_id": "test.cxm.t1", "seconds": 0.5},
