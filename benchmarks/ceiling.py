@@ -18,7 +18,7 @@ raw warehouse is attached read-only as `wh` and results are tables of the ceilin
   customer and the campaign. The same rows and values as dbt's (tests/benchmarks).
 
 - touchpoints: sessions, email events, orders, tickets and survey answers of resolved
-  customers, one row each.
+  customers, one row each (the rows of fct_touchpoints, fewer columns).
 - customer_360: one row per customer with first touch, orders, revenue, AOV, sessions, email
   engagement and tickets.
 """
@@ -314,6 +314,8 @@ def touchpoints(con: duckdb.DuckDBPyConnection) -> None:
                    where identifier_type = 'crm_contact_id'),
     by_support as (select identifier_value as k, customer_id from ids
                    where identifier_type = 'support_user_id'),
+    by_email as (select identifier_value as k, customer_id from ids
+                 where identifier_type = 'email'),
     orders as (select *, {clean_id('contact_id')} as k
                from ({_latest('wh.raw_crm.orders', 'trim(id)', upd)})),
     emails as (select *, {clean_id('profile_id')} as k
@@ -340,8 +342,15 @@ def touchpoints(con: duckdb.DuckDBPyConnection) -> None:
         select i.customer_id, t.created_at, 'support_ticket', null
         from tickets t join by_support i using (k)
         union all
-        select i.customer_id, s.submitted_at, 'survey_' || lower(trim(s.survey)), null
-        from surveys s join by_contact i using (k)
+        -- the contact's customer, else the email's, else the surveyed ticket's requester's
+        select coalesce(c.customer_id, m.customer_id, r.customer_id), s.submitted_at,
+               'survey_' || lower(trim(s.survey)), null
+        from surveys s
+        left join by_contact c on c.k = s.k
+        left join by_email m on m.k = {clean_email('s.email')}
+        left join tickets t on t.id = s.ticket_id
+        left join by_support r on r.k = t.k
+        where coalesce(c.customer_id, m.customer_id, r.customer_id) is not null
     )
     select * from unioned
     """)

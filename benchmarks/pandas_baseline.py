@@ -236,9 +236,17 @@ class Baseline:
         tickets = self.raw("raw_support.tickets", "id")
         tickets = tickets.assign(k=as_text(tickets["requester_id"])).merge(
             by("support_user_id"), on="k")
+        # a survey's customer: its contact's, else its email's, else its ticket requester's
         surveys = self.raw("raw_marketing.survey_responses", "response_id", None)
-        surveys = surveys.assign(k=clean_id(surveys["contact_id"])).merge(
-            by("crm_contact_id"), on="k")
+        requester = self.raw("raw_support.tickets", "id").set_index("id")["requester_id"]
+        surveys["customer_id"] = _coalesce(*(
+            pd.Series(by(kind).set_index("k")["customer_id"].reindex(keys).to_numpy(),
+                      index=surveys.index)
+            for kind, keys in (
+                ("crm_contact_id", clean_id(surveys["contact_id"])),
+                ("email", clean_email(surveys["email"])),
+                ("support_user_id", as_text(requester.reindex(surveys["ticket_id"]))))))
+        surveys = surveys[surveys["customer_id"].notna()]
         s = self.out["sessions"]
         s = s[s["customer_id"].notna()]
         lower = (lambda c: as_text(c).str.strip().str.lower())  # noqa: E731

@@ -1,6 +1,6 @@
 """The pandas baseline does the same work as the ceiling it is compared with: on the XS
-company, the same customer per identifier, the same sessions and the same customer_360
-orders, revenue and session counts."""
+company, the same customer per identifier, the same sessions, touchpoints per customer and
+kind, and the same customer_360 orders, revenue and session counts."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def test_pandas_baseline_equals_the_ceiling(company, tmp_path):
                            "count(customer_id) as with_customer, "
                            "count(distinct customer_id) as customers "
                            "from sessions group by device_key").df()
+        touch = con.sql("select customer_id, kind, count(*) as n from touchpoints "
+                        "group by all").df()
         c360 = con.sql("select customer_id, coalesce(order_count, 0) as orders, "
                        "coalesce(total_revenue, 0) as revenue, "
                        "coalesce(session_count, 0) as sessions from customer_360").df()
@@ -47,6 +49,11 @@ def test_pandas_baseline_equals_the_ceiling(company, tmp_path):
     assert both["with_customer_sql"].sum() > 100
     for col in ("n", "pv", "bounces", "with_customer", "customers"):
         assert (both[f"{col}_sql"] == both[f"{col}_pd"]).all(), col
+
+    t = out["touchpoints"].groupby(["customer_id", "kind"]).size().rename("n").reset_index()
+    both = touch.merge(t, on=["customer_id", "kind"], how="outer", suffixes=("_sql", "_pd"))
+    assert len(both) == len(touch) and touch["kind"].str.startswith("survey_").sum() > 10
+    assert (both["n_sql"] == both["n_pd"]).all()
 
     p = out["customer_360"].assign(
         orders=lambda d: d["order_count"].fillna(0), revenue=lambda d: d["total_revenue"]

@@ -95,6 +95,28 @@ def test_ceiling_sessions_equal_dbt_fct_web_sessions(company, tmp_path):
     assert mismatched == 0
 
 
+def test_ceiling_touchpoints_are_dbt_fct_touchpoints(company, tmp_path):
+    """The ceiling's touchpoints are fct_touchpoints' rows: per customer, type and time the
+    same number, with the same revenue (surveys resolve by contact, email, then requester)."""
+    warehouse = _copy_warehouse(company, tmp_path / "wh")
+    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
+    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        [(kinds, surveys, mismatched)] = con.sql("""
+            with c as (select customer_id, kind, occurred_at,
+                              coalesce(round(revenue, 2), -1) as revenue, count(*) as n
+                       from touchpoints group by all),
+            d as (select customer_id, touchpoint_type as kind, occurred_at,
+                         coalesce(round(revenue, 2), -1) as revenue, count(*) as n
+                  from wh.core.fct_touchpoints group by all)
+            select count(distinct d.kind), sum(d.n) filter (where d.kind like 'survey_%'),
+                   count(*) filter (where c.n is distinct from d.n)
+            from c full join d using (customer_id, kind, occurred_at, revenue)
+        """).fetchall()
+    assert kinds >= 8 and surveys > 10
+    assert mismatched == 0
+
+
 def test_replicated_graph_has_factor_times_the_components(company, tmp_path):
     warehouse = _copy_warehouse(company, tmp_path / "wh")
     replicate(warehouse, tmp_path / "x3.duckdb", 3)
