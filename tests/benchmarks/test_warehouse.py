@@ -55,8 +55,8 @@ def test_ceiling_identity_equals_dbt(company, tmp_path):
 
 
 def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
-    """The ceiling does the same work as the marts it is compared with: per customer, the
-    same orders, revenue and web sessions as dbt's customer_360."""
+    """The ceiling's customer_360 (a few of dbt's columns) agrees with dbt's per customer:
+    orders, revenue, AOV, last order, web sessions, emails sent, tickets, first touch."""
     warehouse = _copy_warehouse(company, tmp_path / "wh")
     run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
     with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
@@ -65,10 +65,20 @@ def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
             select count(*), count(*) filter (where d.order_count > 0),
                    count(*) filter (where c.order_count is distinct from d.order_count
                        or abs(c.total_revenue - d.total_revenue) > 0.005
-                       or c.session_count is distinct from d.session_count)
-            from (select customer_id, coalesce(order_count, 0) as order_count,
-                         coalesce(total_revenue, 0) as total_revenue,
-                         coalesce(session_count, 0) as session_count from customer_360) c
+                       or abs(c.aov - d.average_order_value) > 0.005
+                       or (c.aov is null) <> (d.average_order_value is null)
+                       or c.session_count is distinct from d.session_count
+                       or c.emails_sent is distinct from d.emails_sent
+                       or c.ticket_count is distinct from d.ticket_count
+                       or c.first_touch_at is distinct from d.first_touch_at
+                       or c.first_touch_type is distinct from d.first_touch_type
+                       or c.last_order_at is distinct from d.last_order_at)
+            from (select * replace (coalesce(order_count, 0) as order_count,
+                                    coalesce(total_revenue, 0) as total_revenue,
+                                    coalesce(session_count, 0) as session_count,
+                                    coalesce(emails_sent, 0) as emails_sent,
+                                    coalesce(ticket_count, 0) as ticket_count)
+                  from customer_360) c
             full join wh.customer.customer_360 d using (customer_id)
         """).fetchall()
     assert customers > 500 and with_orders > 100
