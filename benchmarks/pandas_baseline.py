@@ -233,12 +233,12 @@ class Baseline:
         emails = self.raw("raw_marketing.email_events", "id", "updated")
         emails = emails.assign(k=clean_id(emails["profile_id"])).merge(
             by("marketing_profile_id"), on="k")
-        tickets = self.raw("raw_support.tickets", "id")
-        tickets = tickets.assign(k=as_text(tickets["requester_id"])).merge(
+        raw_tickets = self.raw("raw_support.tickets", "id")
+        tickets = raw_tickets.assign(k=as_text(raw_tickets["requester_id"])).merge(
             by("support_user_id"), on="k")
         # a survey's customer: its contact's, else its email's, else its ticket requester's
         surveys = self.raw("raw_marketing.survey_responses", "response_id", None)
-        requester = self.raw("raw_support.tickets", "id").set_index("id")["requester_id"]
+        requester = raw_tickets.set_index("id")["requester_id"]
         surveys["customer_id"] = _coalesce(*(
             pd.Series(by(kind).set_index("k")["customer_id"].reindex(keys).to_numpy(),
                       index=surveys.index)
