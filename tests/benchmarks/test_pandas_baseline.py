@@ -4,22 +4,17 @@ kind, and the same customer_360 orders, revenue and session counts."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
-from benchmarks.ceiling import run_ceiling
 from benchmarks.pandas_baseline import run_pandas
-from tests.benchmarks.test_warehouse import _copy_warehouse
 
 
-def test_pandas_baseline_equals_the_ceiling(company, tmp_path):
-    warehouse = _copy_warehouse(company, tmp_path / "wh")
-    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
-    seconds, out = run_pandas(warehouse)
+def test_pandas_baseline_equals_the_ceiling(ceiling):
+    seconds, out = run_pandas(ceiling.warehouse)
     assert list(seconds) == ["identity_records", "identity_nodes", "identity_edges",
                              "identity_components", "identity_identifiers", "web_sessions",
                              "touchpoints", "customer_360"]
-    with duckdb.connect(str(tmp_path / "ceiling.duckdb"), read_only=True) as con:
+    with ceiling.connect() as con:
         ids = con.sql("select identifier_type, identifier_value, customer_id "
                       "from identifiers").df()
         sessions = con.sql("select device_key, count(*) as n, sum(page_view_count) as pv, "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -24,21 +23,11 @@ from benchmarks.warehouse import (
     node_seconds,
     summary_rows,
 )
+from tests.benchmarks.helpers import copy_warehouse
 
 
-def _copy_warehouse(company, dest: Path) -> Path:
-    """dbt-duckdb keeps the company's database open in this process: work on a copy."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in company.base.glob("warehouse.duckdb*"):
-        shutil.copy(f, dest / f.name)
-    return dest / "warehouse.duckdb"
-
-
-def test_ceiling_identity_equals_dbt(company, tmp_path):
-    warehouse = _copy_warehouse(company, tmp_path / "wh")
-    run_ceiling(warehouse, tmp_path / "ceiling.duckdb", IDENTITY_STEPS)
-    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+def test_ceiling_identity_equals_dbt(ceiling):
+    with ceiling.connect() as con:
         n, customers = con.sql("select count(*), count(distinct customer_id) "
                                "from wh.intermediate.int_identity__identifiers").fetchall()[0]
         mismatched = con.sql("""
@@ -54,13 +43,10 @@ def test_ceiling_identity_equals_dbt(company, tmp_path):
     assert mismatched == 0
 
 
-def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
+def test_ceiling_customer_360_orders_and_revenue_equal_dbt(ceiling):
     """The ceiling's customer_360 (a few of dbt's columns) agrees with dbt's per customer:
     orders, revenue, AOV, last order, web sessions, emails sent, tickets, first touch."""
-    warehouse = _copy_warehouse(company, tmp_path / "wh")
-    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
-    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+    with ceiling.connect() as con:
         [(customers, with_orders, mismatched)] = con.sql("""
             select count(*), count(*) filter (where d.order_count > 0),
                    count(*) filter (where c.order_count is distinct from d.order_count
@@ -85,13 +71,10 @@ def test_ceiling_customer_360_orders_and_revenue_equal_dbt(company, tmp_path):
     assert mismatched == 0
 
 
-def test_ceiling_sessions_equal_dbt_fct_web_sessions(company, tmp_path):
+def test_ceiling_sessions_equal_dbt_fct_web_sessions(ceiling):
     """The ceiling's sessions are fct_web_sessions (without the channel grouping): the same
     rows and, column by column, the same values."""
-    warehouse = _copy_warehouse(company, tmp_path / "wh")
-    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
-    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+    with ceiling.connect() as con:
         cols = [r[0] for r in con.sql("describe sessions").fetchall()]
         dbt_cols = [r[0] for r in con.sql("describe wh.core.fct_web_sessions").fetchall()]
         differs = " or ".join(f"c.{c} is distinct from d.{c}" for c in cols)
@@ -105,13 +88,10 @@ def test_ceiling_sessions_equal_dbt_fct_web_sessions(company, tmp_path):
     assert mismatched == 0
 
 
-def test_ceiling_touchpoints_are_dbt_fct_touchpoints(company, tmp_path):
+def test_ceiling_touchpoints_are_dbt_fct_touchpoints(ceiling):
     """The ceiling's touchpoints are fct_touchpoints' rows: per customer, type and time the
     same number, with the same revenue (surveys resolve by contact, email, then requester)."""
-    warehouse = _copy_warehouse(company, tmp_path / "wh")
-    run_ceiling(warehouse, tmp_path / "ceiling.duckdb")
-    with duckdb.connect(str(tmp_path / "ceiling.duckdb")) as con:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+    with ceiling.connect() as con:
         [(kinds, surveys, mismatched)] = con.sql("""
             with c as (select customer_id, kind, occurred_at,
                               coalesce(round(revenue, 2), -1) as revenue, count(*) as n
@@ -128,7 +108,7 @@ def test_ceiling_touchpoints_are_dbt_fct_touchpoints(company, tmp_path):
 
 
 def test_replicated_graph_has_factor_times_the_components(company, tmp_path):
-    warehouse = _copy_warehouse(company, tmp_path / "wh")
+    warehouse = copy_warehouse(company, tmp_path / "wh")
     replicate(warehouse, tmp_path / "x3.duckdb", 3)
     run_ceiling(warehouse, tmp_path / "c1.duckdb", IDENTITY_STEPS)
     run_ceiling(tmp_path / "x3.duckdb", tmp_path / "c3.duckdb", IDENTITY_STEPS)
