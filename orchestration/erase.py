@@ -287,26 +287,25 @@ def _delete_raw(con: duckdb.DuckDBPyConnection, person: Person, keys: _Keys,
 
 def _delete_derived(con: duckdb.DuckDBPyConnection, person: Person, keys: _Keys,
                     present: set[tuple[str, str]], dry_run: bool) -> dict[str, int]:
-    """The relations that keep history (`HISTORY`), then every other table with a customer
-    id column (the rebuild recomputes those; cleaning them now leaves no trace even if the
-    rebuild fails)."""
+    """The relations that keep history (`HISTORY`: by the person's identifiers or customer
+    ids), then every other table with a customer id column (the rebuild recomputes those;
+    cleaning them now leaves no trace even if the rebuild fails). One statement per table,
+    so a dry run counts each row once."""
     deleted: dict[str, int] = {}
-    rels = _by_name(present)
-    for name, columns in HISTORY.items():
-        if name in rels and columns:
-            rel = _rel(*rels[name])
-            deleted[f"history:{name}"] = _delete(
-                con, rel, matches_sql({f'"{c}"': t for c, t in columns.items()}, keys.key, rel),
-                dry_run)
     for schema, name in sorted(present):
+        if schema.startswith("raw_"):
+            continue
+        rel = _rel(schema, name)
         cols = [c for c in _columns(con, schema, name) if c in CUSTOMER_ID_COLUMNS]
-        if cols and not schema.startswith("raw_"):
-            layer = "history" if name in HISTORY else "customer_id"
-            n = _delete(con, _rel(schema, name),
-                        " or ".join(f'"{c}" in (select unnest(?))' for c in cols), dry_run,
-                        [person.customer_ids] * len(cols))
-            key = f"{layer}:{name}" if layer == "history" else f"{layer}:{schema}.{name}"
-            deleted[key] = deleted.get(key, 0) + n
+        tests = [f'"{c}" in (select unnest(?))' for c in cols]
+        params = [person.customer_ids] * len(cols)
+        if HISTORY.get(name):
+            tests.insert(0, matches_sql({f'"{c}"': t for c, t in HISTORY[name].items()},
+                                        keys.key, rel))
+        if tests:
+            key = f"history:{name}" if name in HISTORY else f"customer_id:{schema}.{name}"
+            deleted[key] = _delete(con, rel, " or ".join(f"({t})" for t in tests), dry_run,
+                                   params)
     return deleted
 
 
