@@ -5,7 +5,7 @@
         window_partition='device_key',
         window_start='session_start_at',
         on_schema_change='fail',
-        post_hook="{{ web_session_remaining_chunks() }}",
+        post_hook=["{{ web_session_remaining_chunks() }}", "{{ web_sessions_relink() }}"],
     )
 }}
 {#-
@@ -23,6 +23,11 @@
   they are. A late event that falls into, before or between stored sessions (merging them)
   gives exactly what a full refresh gives. Both scans of the events are pruned on raw
   columns (load id, event time) so old row groups are skipped.
+
+  Each session carries its customer and campaign (macros/web_session_links.sql): computed
+  as the session is written, and on incremental runs re-linked by a post-hook for the
+  stored sessions an identity merge or a new campaign changed (docs/decisions.md,
+  2026-12-03, "Sessions carry their customer"). fct_web_sessions is a view of this table.
 
   Full refresh of a large table (more than var('sessions_chunk_events') raw events): in parts
   of the devices, so the sorts fit in memory (macros/web_session_chunks.sql).
@@ -324,6 +329,12 @@ final as (
         on session_orders.device_key = sessions.device_key
         and session_orders.session_number = sessions.session_number
 
+),
+
+linked as (
+
+    {{ web_session_links('final', 'sessions.*') }}
+
 )
 
-select * from final
+select * from linked

@@ -1,6 +1,10 @@
+{{ config(materialized='view') }}
 {#-
   One row per web session (int_web__sessions) with the customer it belongs to and the
-  marketing campaign its utm_campaign names.
+  marketing campaign its utm_campaign names. A view: int_web__sessions keeps both up to date
+  (macros/web_session_links.sql), so the sessions are written once per run, not twice
+  (docs/decisions.md, 2026-12-03, "Sessions carry their customer"). The published copy BI
+  reads holds it as a table (orchestration/publish.py).
 -#}
 with
 
@@ -10,71 +14,43 @@ sessions as (
 
 ),
 
-identifiers as (
-
-    select identifier_type, identifier_value, customer_id
-    from {{ ref('int_identity__identifiers') }}
-    where identifier_type in ('anonymous_id', 'app_user_id')
-
-),
-
--- one campaign per utm_campaign: if several campaigns share one, the smallest campaign_id
-campaigns as (
-
-    select
-        utm_campaign,
-        min(campaign_id) as campaign_id
-    from {{ ref('stg_marketing__campaigns') }}
-    where utm_campaign is not null
-    group by utm_campaign
-
-),
-
 final as (
 
     select
-        sessions.session_id,
-        coalesce(by_device.customer_id, by_user.customer_id) as customer_id,
-        sessions.device_key,
-        sessions.anonymous_id,
-        sessions.app_user_id,
-        sessions.session_start_at,
-        sessions.session_end_at,
-        sessions.session_date,
-        sessions.duration_seconds,
-        sessions.event_count,
-        sessions.page_view_count,
-        sessions.landing_page_path,
-        sessions.exit_page_path,
-        sessions.referrer,
-        sessions.utm_source,
-        sessions.utm_medium,
-        sessions.utm_campaign,
-        sessions.utm_content,
-        sessions.utm_term,
-        sessions.traffic_source,
-        sessions.traffic_medium,
-        sessions.channel_group,
-        campaigns.campaign_id,
-        sessions.device_type,
-        sessions.has_order,
-        sessions.has_order as is_converted,
-        sessions.order_count,
-        sessions.revenue,
-        sessions.is_bounce,
-        sessions.experiment_id,
-        sessions.variant,
-        sessions.first_event_id,
-        sessions.last_event_id
+        session_id,
+        customer_id,
+        device_key,
+        anonymous_id,
+        app_user_id,
+        session_start_at,
+        session_end_at,
+        session_date,
+        duration_seconds,
+        event_count,
+        page_view_count,
+        landing_page_path,
+        exit_page_path,
+        referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_content,
+        utm_term,
+        traffic_source,
+        traffic_medium,
+        channel_group,
+        campaign_id,
+        device_type,
+        has_order,
+        has_order as is_converted,
+        order_count,
+        revenue,
+        is_bounce,
+        experiment_id,
+        variant,
+        first_event_id,
+        last_event_id
     from sessions
-    left join identifiers as by_device
-        on by_device.identifier_type = 'anonymous_id'
-        and by_device.identifier_value = sessions.anonymous_id
-    left join identifiers as by_user
-        on by_user.identifier_type = 'app_user_id'
-        and by_user.identifier_value = sessions.app_user_id
-    left join campaigns
-        on campaigns.utm_campaign = sessions.utm_campaign
 
 )
 
