@@ -7,6 +7,7 @@ generate (XS, fixed seed) -> stand-in APIs on 127.0.0.1 + event files -> the fou
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,16 @@ class Company:
 
     def query(self, sql: str) -> list[tuple]:
         return query(self.base, sql)
+
+    def copy_warehouse(self, dest: Path) -> Path:
+        """Copy warehouse.duckdb into the directory `dest`, with its WAL (dbt-duckdb keeps
+        the company's database open in this process: its last writes may sit there), for
+        tests that write or attach it. Returns the copy's path."""
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+            if (self.base / name).exists():
+                shutil.copyfile(self.base / name, dest / name)
+        return dest / "warehouse.duckdb"
 
     def person_of_identifier(self) -> dict[tuple[str, str], int]:
         """(identifier type, value) -> the true person behind it (generator ground truth)."""

@@ -18,17 +18,9 @@ def company(tmp_path_factory: pytest.TempPathFactory):
 def published(company, tmp_path_factory: pytest.TempPathFactory):
     """A data dir holding a published.duckdb made by `publish()` from a copy of the company's
     warehouse (the original is never attached): what BI tools and the CX report read."""
-    import shutil
-
-    from ingestion import paths
     from orchestration.publish import publish
 
     base = tmp_path_factory.mktemp("published")
-    warehouse = paths.warehouse_path(company.base)
-    shutil.copyfile(warehouse, paths.warehouse_path(base))
-    # dbt-duckdb keeps the company's database open: its last writes may sit in the WAL
-    wal = warehouse.with_name(warehouse.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, paths.warehouse_path(base).with_name(wal.name))
+    company.copy_warehouse(base)
     publish(base, run_id="tests")
     return base

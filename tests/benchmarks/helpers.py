@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
-
-def copy_warehouse(company, dest: Path) -> Path:
-    """dbt-duckdb keeps the company's database open in this process: work on a copy."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in company.base.glob("warehouse.duckdb*"):
-        shutil.copy(f, dest / f.name)
-    return dest / "warehouse.duckdb"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from benchmarks.warehouse import (
     node_seconds,
     summary_rows,
 )
-from tests.benchmarks.helpers import copy_warehouse
 
 
 def test_ceiling_identity_equals_dbt(ceiling):
@@ -108,7 +107,7 @@ def test_ceiling_touchpoints_are_dbt_fct_touchpoints(ceiling):
 
 
 def test_replicated_graph_has_factor_times_the_components(company, tmp_path):
-    warehouse = copy_warehouse(company, tmp_path / "wh")
+    warehouse = company.copy_warehouse(tmp_path / "wh")
     replicate(warehouse, tmp_path / "x3.duckdb", 3)
     run_ceiling(warehouse, tmp_path / "c1.duckdb", IDENTITY_STEPS)
     run_ceiling(tmp_path / "x3.duckdb", tmp_path / "c3.duckdb", IDENTITY_STEPS)
