@@ -288,7 +288,7 @@ def _delete_raw(con: duckdb.DuckDBPyConnection, person: Person, keys: _Keys,
 def _delete_derived(con: duckdb.DuckDBPyConnection, person: Person, keys: _Keys,
                     present: set[tuple[str, str]], dry_run: bool) -> dict[str, int]:
     """The relations that keep history (`HISTORY`: by the person's identifiers or customer
-    ids), then every other table with a customer id column (the rebuild recomputes those;
+    ids) and every other table with a customer id column (the rebuild recomputes those;
     cleaning them now leaves no trace even if the rebuild fails). One statement per table,
     so a dry run counts each row once."""
     deleted: dict[str, int] = {}
